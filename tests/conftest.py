@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import delete
+
+from tests.databases import BACKENDS, migrated_database
+from tricircle.db.engine import Database
+from tricircle.db.models import Base
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database on each backend, shared by the session."""
+    backend = request.param
+    with migrated_database(backend, tmp_path_factory.mktemp(backend)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with migrated_database("sqlite", tmp_path_factory.mktemp("sqlite")) as url:
+        yield url
+
+
+async def _emptied(url: str) -> AsyncIterator[Database]:
+    database = Database(url)
+    try:
+        yield database
+    finally:
+        async with database.session.begin() as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                await session.execute(delete(table))
+        await database.dispose()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A database on every backend, emptied after each test."""
+    async for database in _emptied(database_url):
+        yield database
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
+    """The embedded default only, for tests where the backend does not matter."""
+    async for database in _emptied(sqlite_url):
+        yield database

@@ -1,0 +1,1 @@
+"""Tricircle: one OpenStack API endpoint in front of many OpenStack clouds."""
