@@ -11,7 +11,9 @@ from tricircle.db.models import Base
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated database on each backend, shared by the session."""
     backend = request.param
     with migrated_database(backend, tmp_path_factory.mktemp(backend)) as url:

@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tests.requirements import unavailable
 from tricircle.db import migrate
 from tricircle.db.engine import create_engine
-from tests.requirements import unavailable
 
 SERVER_URLS = {
     "postgresql": os.environ.get(

@@ -6,14 +6,19 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 # Operators write plain URLs; the gateway needs the asyncio driver of each backend.
 _ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql"}
 
 
 def async_url(url: str | URL) -> URL:
-    """Return `url` with the asyncio driver of its backend (``mysql+pymysql`` -> ``mysql+aiomysql``)."""
+    """Return `url` with the asyncio driver of its backend (``mysql`` -> ``mysql+aiomysql``)."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "mariadb":

@@ -24,7 +24,7 @@ def new_uuid() -> str:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON}  # noqa: RUF012
+    type_annotation_map = {dict[str, Any]: JSON}
 
 
 class Pod(Base):
