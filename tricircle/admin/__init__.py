@@ -1,0 +1,1 @@
+"""The admin API (``/v1.0``): pods, tenant bindings, routing entries. Admins only."""

@@ -1,0 +1,19 @@
+"""The admin API application."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from tricircle.admin import bindings, openapi, pods, routings
+from tricircle.gateway import middleware
+from tricircle.gateway.errors import admin_error
+
+
+def create_admin_app(max_body: int) -> web.Application:
+    app = web.Application(
+        client_max_size=max_body,
+        middlewares=[middleware.errors(admin_error), middleware.authenticate],
+    )
+    for module in (pods, bindings, routings, openapi):
+        app.add_routes(module.routes)
+    return app

@@ -1,0 +1,216 @@
+"""``/v1.0/openapi.json``: the admin API described for clients and schema-driven tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from tricircle.admin import pods
+from tricircle.gateway.http import json_response, public
+
+routes = web.RouteTableDef()
+
+
+def _error() -> dict[str, Any]:
+    return {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(schema_ref: str, description: str = "OK") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
+    }
+
+
+def _operation(summary: str, responses: dict[str, Any], body: str | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "security": [{"keystone": []}],
+        "responses": {**responses, "401": _error(), "403": _error()},
+    }
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+        }
+    return operation
+
+
+def _id_param(name: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _query(*names: str) -> list[dict[str, Any]]:
+    return [{"name": n, "in": "query", "schema": {"type": "string"}} for n in names]
+
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Tricircle admin API", "version": "1.0"},
+    "paths": {
+        "/v1.0/pods": {
+            "get": _operation("List pods", {"200": _json("PodList")}),
+            "post": _operation(
+                "Register a pod",
+                {"201": _json("PodOne", "Created"), "400": _error(), "409": _error()},
+                "PodCreate",
+            ),
+        },
+        "/v1.0/pods/{pod_id}": {
+            "parameters": [_id_param("pod_id")],
+            "get": _operation("Show a pod", {"200": _json("PodOne"), "404": _error()}),
+            "put": _operation(
+                "Update a pod",
+                {"200": _json("PodOne"), "400": _error(), "404": _error(), "409": _error()},
+                "PodUpdate",
+            ),
+            "delete": _operation(
+                "Remove a pod that holds nothing",
+                {"204": {"description": "Deleted"}, "404": _error(), "409": _error()},
+            ),
+        },
+        "/v1.0/bindings": {
+            "get": {
+                **_operation("List tenant bindings", {"200": _json("BindingList")}),
+                "parameters": _query("project_id", "pod_id"),
+            },
+            "post": _operation(
+                "Let a project use a pod",
+                {"201": _json("BindingOne", "Created"), "404": _error(), "409": _error()},
+                "BindingCreate",
+            ),
+        },
+        "/v1.0/bindings/{project_id}/{pod_id}": {
+            "parameters": [_id_param("project_id"), _id_param("pod_id")],
+            "delete": _operation("Unbind", {"204": {"description": "Deleted"}, "404": _error()}),
+        },
+        "/v1.0/routings": {
+            "get": {
+                **_operation(
+                    "List routing entries", {"200": _json("RoutingList"), "400": _error()}
+                ),
+                "parameters": _query(
+                    "project_id", "resource_type", "top_id", "pod_id", "limit", "marker"
+                ),
+            },
+        },
+        "/v1.0/routings/{entry_id}": {
+            "parameters": [_id_param("entry_id", "integer")],
+            "get": _operation(
+                "Show a routing entry", {"200": _json("RoutingOne"), "404": _error()}
+            ),
+            "delete": _operation(
+                "Forget a routing entry", {"204": {"description": "Deleted"}, "404": _error()}
+            ),
+        },
+    },
+    "components": {
+        "securitySchemes": {"keystone": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "integer"},
+                            "title": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    }
+                },
+            },
+            "Pod": {
+                "type": "object",
+                "properties": {
+                    **pods.CREATE_FIELDS,
+                    "id": {"type": "string"},
+                    "capabilities": {"type": "object"},
+                    "created_at": {"type": "string"},
+                    "updated_at": {"type": "string"},
+                },
+            },
+            "PodOne": {
+                "type": "object",
+                "properties": {"pod": {"$ref": "#/components/schemas/Pod"}},
+            },
+            "PodList": {
+                "type": "object",
+                "properties": {
+                    "pods": {"type": "array", "items": {"$ref": "#/components/schemas/Pod"}}
+                },
+            },
+            "PodCreate": pods.CREATE.schema,
+            "PodUpdate": pods.UPDATE.schema,
+            "Binding": {
+                "type": "object",
+                "properties": {
+                    "project_id": {"type": "string"},
+                    "pod_id": {"type": "string"},
+                    "created_at": {"type": "string"},
+                },
+            },
+            "BindingOne": {
+                "type": "object",
+                "properties": {"binding": {"$ref": "#/components/schemas/Binding"}},
+            },
+            "BindingList": {
+                "type": "object",
+                "properties": {
+                    "bindings": {"type": "array", "items": {"$ref": "#/components/schemas/Binding"}}
+                },
+            },
+            "BindingCreate": {
+                "type": "object",
+                "properties": {
+                    "binding": {
+                        "type": "object",
+                        "properties": {
+                            "project_id": {"type": "string"},
+                            "pod_id": {"type": "string"},
+                        },
+                        "required": ["project_id", "pod_id"],
+                    }
+                },
+                "required": ["binding"],
+            },
+            "Routing": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "project_id": {"type": "string"},
+                    "resource_type": {"type": "string"},
+                    "top_id": {"type": "string"},
+                    "pod_id": {"type": "string"},
+                    "bottom_id": {"type": ["string", "null"]},
+                    "created_at": {"type": "string"},
+                    "updated_at": {"type": "string"},
+                },
+            },
+            "RoutingOne": {
+                "type": "object",
+                "properties": {"routing": {"$ref": "#/components/schemas/Routing"}},
+            },
+            "RoutingList": {
+                "type": "object",
+                "properties": {
+                    "routings": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Routing"},
+                    },
+                    "routings_links": {"type": "array"},
+                },
+            },
+        },
+    },
+}
+
+
+@routes.get("/openapi.json")
+@public
+async def openapi_document(_request: web.Request) -> web.Response:
+    return json_response(DOCUMENT)

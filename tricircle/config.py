@@ -1,0 +1,92 @@
+"""Configuration: one INI file (``tricircle.conf``) read with oslo.config, as operators expect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from oslo_config import cfg
+
+_GATEWAY = [
+    cfg.HostAddressOpt("host", default="127.0.0.1", help="Address the gateway listens on."),
+    cfg.PortOpt("port", default=19999, help="Port the gateway listens on."),
+    cfg.IntOpt("workers", default=1, min=1, help="Gateway processes to run (one per core)."),
+    cfg.IntOpt(
+        "max_request_body_size",
+        default=114688,
+        help="Largest request body accepted, in bytes (413 beyond it), as OpenStack's sizelimit.",
+    ),
+]
+
+_DATABASE = [
+    cfg.StrOpt(
+        "connection",
+        default="sqlite:///tricircle.sqlite",
+        secret=True,
+        help="SQLAlchemy URL: sqlite:///path, postgresql://…, mysql://… (MariaDB).",
+    ),
+]
+
+_IDENTITY = [
+    cfg.URIOpt("auth_url", default="http://127.0.0.1:5000/v3", help="Keystone v3 endpoint."),
+    cfg.StrOpt("username", default="tricircle", help="The gateway's service user."),
+    cfg.StrOpt("password", default="", secret=True, help="The service user's password."),
+    cfg.StrOpt("project_name", default="service"),
+    cfg.StrOpt("user_domain_name", default="Default"),
+    cfg.StrOpt("project_domain_name", default="Default"),
+    cfg.StrOpt(
+        "region_name",
+        default="CentralRegion",
+        help="The region whose catalog entries point at this gateway (the top region).",
+    ),
+    cfg.IntOpt(
+        "token_cache_seconds",
+        default=300,
+        min=0,
+        help="How long a validated token is trusted before Keystone is asked again "
+        "(never past its expiry).",
+    ),
+    cfg.IntOpt(
+        "invalid_token_cache_seconds",
+        default=10,
+        min=0,
+        help="How long a token Keystone rejected is rejected without asking again.",
+    ),
+]
+
+_PODS = [
+    cfg.FloatOpt(
+        "request_timeout", default=60.0, help="Seconds to wait for a pod on a routed call."
+    ),
+    cfg.FloatOpt(
+        "connect_timeout", default=3.0, help="Seconds to wait for a TCP connection to a pod."
+    ),
+    cfg.IntOpt(
+        "connections_per_pod", default=100, min=1, help="Open connections kept to each pod."
+    ),
+]
+
+
+def build_conf() -> cfg.ConfigOpts:
+    """A fresh, private option set: no process-global state, so tests can hold several."""
+    conf = cfg.ConfigOpts()
+    conf.register_opts(_GATEWAY, group="gateway")
+    conf.register_opts(_DATABASE, group="database")
+    conf.register_opts(_IDENTITY, group="identity")
+    conf.register_opts(_PODS, group="pods")
+    return conf
+
+
+def load_config(config_files: Iterable[str] = ()) -> cfg.ConfigOpts:
+    conf = build_conf()
+    conf(args=[], project="tricircle", default_config_files=list(config_files))
+    return conf
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    """For oslo-config-generator: the sample configuration file."""
+    return [
+        ("gateway", _GATEWAY),
+        ("database", _DATABASE),
+        ("identity", _IDENTITY),
+        ("pods", _PODS),
+    ]

@@ -1,0 +1,36 @@
+"""Request body validation with JSON schemas, worded as Nova words its 400s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from tricircle.gateway.errors import bad_request
+
+
+class Schema:
+    def __init__(self, schema: dict[str, Any]) -> None:
+        Draft202012Validator.check_schema(schema)
+        self.schema = schema
+        self._validator = Draft202012Validator(schema)
+
+    def validate(self, body: Any) -> None:
+        error = best_match(self._validator.iter_errors(body))
+        if error is None:
+            return
+        if error.validator in ("additionalProperties", "required") or not error.path:
+            raise bad_request(f"Invalid input for field/attribute. {error.message}")
+        field = "/".join(str(part) for part in error.path)
+        raise bad_request(
+            f"Invalid input for field/attribute {field}. Value: {error.instance!r}. {error.message}"
+        )
+
+
+def string(max_length: int = 255, min_length: int = 0, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "minLength": min_length, "maxLength": max_length, **extra}
+
+
+NAME = string(255, 1, pattern=r"^(?! )[^\x00-\x1f]*(?<! )$")
+UUID_OR_NAME = string(255, 1)

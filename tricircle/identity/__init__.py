@@ -1,0 +1,1 @@
+"""Identity: Keystone token validation, the request context and policy."""

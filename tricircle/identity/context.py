@@ -1,0 +1,29 @@
+"""Who is calling: the request context built from a validated Keystone token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    token: str = field(repr=False)  # never printed: a token in a log is a stolen token
+    user_id: str
+    user_name: str
+    project_id: str | None
+    project_name: str | None
+    roles: frozenset[str]
+    system_scope: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    def policy_credentials(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "project_id": self.project_id,
+            "roles": sorted(self.roles),
+            "system_scope": self.system_scope,
+        }

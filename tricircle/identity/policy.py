@@ -1,0 +1,69 @@
+"""Who may do what: oslo.policy rules with defaults in code, overridable by the operator's file.
+
+The pods enforce their own policies on everything the gateway forwards; these
+rules guard what the gateway itself decides: the admin API, the top's flavor
+registry, and cross-project listings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oslo_config import cfg
+from oslo_policy import policy
+
+from tricircle.identity.context import RequestContext
+
+ADMIN = "role:admin"
+
+DEFAULTS = [
+    policy.RuleDefault("admin_api", ADMIN, "Cloud administrators."),
+    policy.RuleDefault("owner", "project_id:%(project_id)s", "Members of the owning project."),
+    # admin API
+    policy.RuleDefault("tricircle:pods:read", "rule:admin_api", "List and show pods."),
+    policy.RuleDefault("tricircle:pods:write", "rule:admin_api", "Create, update, delete pods."),
+    policy.RuleDefault("tricircle:bindings:read", "rule:admin_api", "List tenant bindings."),
+    policy.RuleDefault("tricircle:bindings:write", "rule:admin_api", "Bind and unbind."),
+    policy.RuleDefault("tricircle:routings:read", "rule:admin_api", "List and show routing."),
+    policy.RuleDefault("tricircle:routings:write", "rule:admin_api", "Delete routing entries."),
+    policy.RuleDefault("tricircle:jobs:read", "rule:admin_api", "List and show jobs."),
+    policy.RuleDefault("tricircle:jobs:write", "rule:admin_api", "Redo and delete jobs."),
+    # compute decisions the gateway takes itself
+    policy.RuleDefault("compute:servers:all_tenants", "rule:admin_api", "List every project."),
+    policy.RuleDefault("compute:flavors:manage", "rule:admin_api", "Create and delete flavors."),
+    policy.RuleDefault("compute:flavors:access", "rule:admin_api", "Manage flavor access."),
+    policy.RuleDefault("compute:keypairs:other_user", "rule:admin_api", "Other users' keys."),
+    policy.RuleDefault("compute:hypervisors", "rule:admin_api", "Hypervisors of every pod."),
+    policy.RuleDefault("compute:services", "rule:admin_api", "Compute services of every pod."),
+    policy.RuleDefault("compute:availability_zones:detail", "rule:admin_api", "AZ hosts."),
+]
+
+
+class PolicyDenied(Exception):
+    def __init__(self, rule: str) -> None:
+        super().__init__(f"Policy doesn't allow {rule} to be performed.")
+        self.rule = rule
+
+
+class Policy:
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        # the operator's file (``[oslo_policy] policy_file``) overrides these defaults
+        self._enforcer = policy.Enforcer(conf)
+        self._enforcer.register_defaults(DEFAULTS)
+
+    def allows(
+        self, rule: str, context: RequestContext, target: dict[str, Any] | None = None
+    ) -> bool:
+        target = target if target is not None else {"project_id": context.project_id}
+        return bool(self._enforcer.enforce(rule, target, context.policy_credentials()))
+
+    def authorize(
+        self, rule: str, context: RequestContext, target: dict[str, Any] | None = None
+    ) -> None:
+        if not self.allows(rule, context, target):
+            raise PolicyDenied(rule)
+
+
+def list_rules() -> list[policy.RuleDefault]:
+    """For oslopolicy-sample-generator."""
+    return DEFAULTS

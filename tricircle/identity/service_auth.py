@@ -1,0 +1,50 @@
+"""The gateway's own Keystone session: its service token and the catalog of every region."""
+
+from __future__ import annotations
+
+import asyncio
+
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+from oslo_config import cfg
+
+
+class ServiceAuth:
+    """Holds the service user's token; keystoneauth1 renews it before it expires."""
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        identity = conf.identity
+        self.auth_url = identity.auth_url.rstrip("/")
+        plugin = v3.Password(
+            auth_url=self.auth_url,
+            username=identity.username,
+            password=identity.password,
+            project_name=identity.project_name,
+            user_domain_name=identity.user_domain_name,
+            project_domain_name=identity.project_domain_name,
+        )
+        self._session = ks_session.Session(auth=plugin)
+        self._lock = asyncio.Lock()
+
+    async def token(self) -> str:
+        # keystoneauth1 is synchronous; it answers from memory until the token nears expiry.
+        async with self._lock:
+            return await asyncio.to_thread(self._session.get_token)
+
+    async def invalidate(self) -> None:
+        async with self._lock:
+            self._session.invalidate()
+
+    async def region_endpoints(self, region: str) -> dict[str, str]:
+        """The public endpoint of each service of `region`, from the service token's catalog."""
+        async with self._lock:
+            access = await asyncio.to_thread(self._session.auth.get_access, self._session)
+        catalog = access.service_catalog
+        found: dict[str, str] = {}
+        for entry in catalog.catalog:
+            for endpoint in entry.get("endpoints", []):
+                if endpoint.get("region_id", endpoint.get("region")) == region and (
+                    endpoint.get("interface") == "public"
+                ):
+                    found[entry["type"]] = endpoint["url"]
+        return found

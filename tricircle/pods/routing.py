@@ -1,0 +1,137 @@
+"""Routing entries: which pod holds the bottom copy of a top resource, and under which id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from tricircle.db.engine import Database
+from tricircle.db.models import RoutingEntry, utcnow
+
+SERVER = "server"
+FLAVOR = "flavor"
+KEYPAIR = "keypair"
+IMAGE = "image"
+
+
+class RoutingTable:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self, project_id: str, resource_type: str, top_id: str, pod_id: str, bottom_id: str
+    ) -> RoutingEntry:
+        """Record a bottom copy; recording the same copy twice is not an error (handlers retry)."""
+        async with self._db.session.begin() as session:
+            existing = await session.scalar(
+                select(RoutingEntry).where(
+                    RoutingEntry.resource_type == resource_type,
+                    RoutingEntry.top_id == top_id,
+                    RoutingEntry.pod_id == pod_id,
+                )
+            )
+            if existing is not None:
+                existing.bottom_id = bottom_id
+                existing.updated_at = utcnow()
+                return existing
+            entry = RoutingEntry(
+                project_id=project_id,
+                resource_type=resource_type,
+                top_id=top_id,
+                pod_id=pod_id,
+                bottom_id=bottom_id,
+            )
+            session.add(entry)
+            try:
+                await session.flush()
+            except IntegrityError:
+                # another gateway recorded the same copy a moment ago
+                await session.rollback()
+                return await self._only(resource_type, top_id, pod_id)
+            return entry
+
+    async def _only(self, resource_type: str, top_id: str, pod_id: str) -> RoutingEntry:
+        async with self._db.session() as session:
+            return (
+                await session.scalars(
+                    select(RoutingEntry).where(
+                        RoutingEntry.resource_type == resource_type,
+                        RoutingEntry.top_id == top_id,
+                        RoutingEntry.pod_id == pod_id,
+                    )
+                )
+            ).one()
+
+    async def find(
+        self, resource_type: str, top_id: str, project_id: str | None = None
+    ) -> Sequence[RoutingEntry]:
+        """Every bottom copy of a top resource; scoped to `project_id` unless it is None."""
+        query = select(RoutingEntry).where(
+            RoutingEntry.resource_type == resource_type, RoutingEntry.top_id == top_id
+        )
+        if project_id is not None:
+            query = query.where(RoutingEntry.project_id == project_id)
+        async with self._db.session() as session:
+            return (await session.scalars(query.order_by(RoutingEntry.id))).all()
+
+    async def in_pod(self, resource_type: str, top_id: str, pod_id: str) -> RoutingEntry | None:
+        async with self._db.session() as session:
+            return await session.scalar(
+                select(RoutingEntry).where(
+                    RoutingEntry.resource_type == resource_type,
+                    RoutingEntry.top_id == top_id,
+                    RoutingEntry.pod_id == pod_id,
+                )
+            )
+
+    async def get(self, entry_id: int) -> RoutingEntry | None:
+        async with self._db.session() as session:
+            return await session.get(RoutingEntry, entry_id)
+
+    async def remove(self, entry_id: int) -> bool:
+        async with self._db.session.begin() as session:
+            result = await session.execute(delete(RoutingEntry).where(RoutingEntry.id == entry_id))
+            return result.rowcount > 0
+
+    async def page(
+        self,
+        *,
+        project_id: str | None = None,
+        resource_type: str | None = None,
+        top_id: str | None = None,
+        pod_id: str | None = None,
+        limit: int = 1000,
+        marker: int | None = None,
+    ) -> Sequence[RoutingEntry]:
+        query = select(RoutingEntry).order_by(RoutingEntry.id).limit(limit)
+        for column, value in (
+            (RoutingEntry.project_id, project_id),
+            (RoutingEntry.resource_type, resource_type),
+            (RoutingEntry.top_id, top_id),
+            (RoutingEntry.pod_id, pod_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if marker is not None:
+            query = query.where(RoutingEntry.id > marker)
+        async with self._db.session() as session:
+            return (await session.scalars(query)).all()
+
+    async def pods_holding(self, resource_type: str, project_id: str | None) -> set[str]:
+        """The pods that hold any `resource_type` of the project (of anyone, if None)."""
+        query = select(RoutingEntry.pod_id).where(RoutingEntry.resource_type == resource_type)
+        if project_id is not None:
+            query = query.where(RoutingEntry.project_id == project_id)
+        async with self._db.session() as session:
+            return set((await session.scalars(query.distinct())).all())
+
+    async def count_by_pod(self, resource_type: str) -> dict[str, int]:
+        query = (
+            select(RoutingEntry.pod_id, func.count())
+            .where(RoutingEntry.resource_type == resource_type)
+            .group_by(RoutingEntry.pod_id)
+        )
+        async with self._db.session() as session:
+            return {pod_id: count for pod_id, count in (await session.execute(query)).all()}
