@@ -1,0 +1,1 @@
+"""Durable cross-pod jobs: enqueue in the caller's transaction, run by workers."""
