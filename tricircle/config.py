@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from oslo_config import cfg
 
+from tricircle.jobs import options as jobs_options
+
 _GATEWAY = [
     cfg.HostAddressOpt("host", default="127.0.0.1", help="Address the gateway listens on."),
     cfg.PortOpt("port", default=19999, help="Port the gateway listens on."),
@@ -60,6 +62,11 @@ _PODS = [
     cfg.FloatOpt(
         "connect_timeout", default=3.0, help="Seconds to wait for a TCP connection to a pod."
     ),
+    cfg.FloatOpt(
+        "list_timeout",
+        default=5.0,
+        help="Seconds a list waits for each pod before answering without it.",
+    ),
     cfg.IntOpt(
         "connections_per_pod", default=100, min=1, help="Open connections kept to each pod."
     ),
@@ -73,6 +80,7 @@ def build_conf() -> cfg.ConfigOpts:
     conf.register_opts(_DATABASE, group="database")
     conf.register_opts(_IDENTITY, group="identity")
     conf.register_opts(_PODS, group="pods")
+    jobs_options.register(conf)
     return conf
 
 
@@ -89,4 +97,5 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
         ("database", _DATABASE),
         ("identity", _IDENTITY),
         ("pods", _PODS),
+        (jobs_options.GROUP, jobs_options.OPTS),
     ]
