@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from oslo_config import cfg
 
 from tricircle.db.engine import Database
+from tricircle.gateway.compute.flavor_store import FlavorStore
+from tricircle.gateway.compute.keypair_store import KeypairStore
 from tricircle.identity.context import RequestContext
 from tricircle.identity.policy import Policy
 from tricircle.identity.service_auth import ServiceAuth
@@ -32,6 +37,22 @@ class Services:
     directory: PodDirectory
     routing: RoutingTable
     pods: PodClient
+    flavors: FlavorStore
+    keypairs: KeypairStore
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Runs `work` after the response; cancelled when the gateway stops."""
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.http.close()
+        await self.db.dispose()
 
 
 SERVICES = web.AppKey("services", Services)

@@ -1,0 +1,160 @@
+"""``tricircle demo``: identity, three simulated pods in two AZs and the gateway, all local."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from pathlib import Path
+
+import aiohttp
+import yaml
+from aiohttp import web
+
+from tricircle.config import load_config
+from tricircle.db import migrate
+from tricircle.gateway.app import create_app
+from tricircle.sim import SimCloud
+
+TOP_REGION = "CentralRegion"
+PODS = (("pod1", "az1"), ("pod2", "az2"), ("pod3", "az2"))
+FLAVORS = (
+    ("1", "m1.tiny", 512, 1, 1),
+    ("2", "m1.small", 2048, 1, 20),
+    ("3", "m1.medium", 4096, 2, 40),
+)
+IMAGE_ID = "2f2b6c3e-0d6a-4a53-9a5a-5e1f3a4b7c01"
+USERS = {"demo": ("demo", "member"), "admin": ("admin", "admin")}
+
+
+def endpoints(base: str) -> dict[str, str]:
+    return {
+        "compute": f"{base}/compute/v2.1",
+        "image": f"{base}/image",
+        "volumev3": f"{base}/volume/v3",
+        "network": f"{base}/network",
+    }
+
+
+def write_clouds_yaml(path: Path, identity_url: str) -> None:
+    clouds = {
+        f"tricircle-{user}": {
+            "auth": {
+                "auth_url": identity_url,
+                "username": user,
+                "password": password,
+                "project_name": user,
+                "user_domain_name": "Default",
+                "project_domain_name": "Default",
+            },
+            "region_name": TOP_REGION,
+            "identity_api_version": 3,
+        }
+        for user, (password, _role) in USERS.items()
+    }
+    path.write_text(yaml.safe_dump({"clouds": clouds}, sort_keys=False))
+
+
+async def _admin_token(http: aiohttp.ClientSession, identity_url: str) -> str:
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"name": "admin", "domain": {"id": "default"}, "password": "admin"}
+                },
+            },
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
+        }
+    }
+    async with http.post(f"{identity_url}/auth/tokens", json=body) as response:
+        response.raise_for_status()
+        return response.headers["X-Subject-Token"]
+
+
+async def _seed(gateway: str, identity_url: str, pods: list) -> None:
+    """Registers the pods and creates the flavors through the gateway, as an operator would."""
+    async with aiohttp.ClientSession() as http:
+        headers = {"X-Auth-Token": await _admin_token(http, identity_url)}
+        for pod in pods:
+            body = {"pod": {"name": pod.name, "region_name": pod.name, "az_name": pod.az}}
+            async with http.post(f"{gateway}/v1.0/pods", json=body, headers=headers) as response:
+                response.raise_for_status()
+        for flavor_id, name, ram, vcpus, disk in FLAVORS:
+            flavor = {"id": flavor_id, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}
+            async with http.post(
+                f"{gateway}/compute/v2.1/flavors", json={"flavor": flavor}, headers=headers
+            ) as response:
+                response.raise_for_status()
+
+
+async def run_demo(args: argparse.Namespace) -> int:
+    data = Path(args.dir).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    database = data / "tricircle.sqlite"
+    database.unlink(missing_ok=True)  # every demo starts from a clean slate
+    gateway_url = f"http://{args.host}:{args.port}"
+
+    cloud = SimCloud(host=args.host, port=args.identity_port, boot_delay=args.boot_delay)
+    await cloud.start()
+    for user, (password, role) in USERS.items():
+        project = cloud.identity.create_project(user) if user != "admin" else None
+        if project is not None:
+            cloud.identity.create_user(user, password, project=user, roles=[role])
+    pods = []
+    for name, az in PODS:
+        pod = await cloud.add_pod(name, az=az)
+        pod.add_image(name="cirros", id=IMAGE_ID)
+        pods.append(pod)
+    cloud.set_region_endpoints(TOP_REGION, endpoints(gateway_url))
+
+    conf = load_config()
+    conf.set_override("connection", f"sqlite:///{database}", "database")
+    conf.set_override("auth_url", cloud.identity_url, "identity")
+    conf.set_override("password", "tricircle", "identity")
+    conf.set_override("region_name", TOP_REGION, "identity")
+    await asyncio.to_thread(migrate.upgrade, conf.database.connection)
+    runner = web.AppRunner(create_app(conf), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, args.host, args.port).start()
+    try:
+        await _seed(gateway_url, cloud.identity_url, pods)
+        clouds_yaml = data / "clouds.yaml"
+        write_clouds_yaml(clouds_yaml, cloud.identity_url)
+        print(_usage(gateway_url, cloud.identity_url, clouds_yaml), flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await cloud.stop()
+    return 0
+
+
+def _usage(gateway: str, identity: str, clouds_yaml: Path) -> str:
+    pods = "\n".join(f"    {name} in {az}" for name, az in PODS)
+    sim_admin = identity.rsplit("/v3", 1)[0] + "/sim"
+    return f"""
+Tricircle demo is up.
+  gateway (region {TOP_REGION}): {gateway}
+  identity:                        {identity}
+  simulated pods:
+{pods}
+
+Use it with the openstack CLI:
+  export OS_CLIENT_CONFIG_FILE={clouds_yaml}
+  export OS_CLOUD=tricircle-demo          # tricircle-admin for the operator
+  openstack availability zone list
+  openstack flavor list
+  openstack keypair create --public-key ~/.ssh/id_ed25519.pub mykey
+  openstack server create --flavor m1.tiny --image cirros --availability-zone az2 vm1
+  openstack server list
+  openstack server show vm1
+  openstack server delete vm1
+
+Rehearse an outage of pod2 (and bring it back with {{"down": null}}):
+  curl -X PUT -d '{{"down": "refuse"}}' {sim_admin}/pods/pod2/faults
+Ctrl-C stops everything.
+"""

@@ -1,0 +1,75 @@
+"""The gateway application: every service's API under one root, over one set of Services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from oslo_config import cfg
+
+from tricircle.admin.app import create_admin_app
+from tricircle.db.engine import Database
+from tricircle.gateway import middleware
+from tricircle.gateway.compute.app import create_compute_app
+from tricircle.gateway.compute.flavor_store import FlavorStore
+from tricircle.gateway.compute.keypair_store import KeypairStore
+from tricircle.gateway.image.app import create_image_app
+from tricircle.gateway.state import SERVICES, Services
+from tricircle.identity.policy import Policy
+from tricircle.identity.service_auth import ServiceAuth
+from tricircle.identity.tokens import TokenValidator
+from tricircle.pods.client import PodClient
+from tricircle.pods.directory import PodDirectory
+from tricircle.pods.registry import BindingRegistry, PodRegistry
+from tricircle.pods.routing import RoutingTable
+
+
+def build_services(conf: cfg.ConfigOpts) -> Services:
+    """Everything a gateway process shares between requests; call inside the event loop."""
+    db = Database(conf.database.connection)
+    http = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, limit_per_host=conf.pods.connections_per_pod),
+        timeout=aiohttp.ClientTimeout(
+            total=conf.pods.request_timeout, connect=conf.pods.connect_timeout
+        ),
+        skip_auto_headers=("User-Agent",),
+    )
+    service_auth = ServiceAuth(conf)
+    registry = PodRegistry(db)
+    return Services(
+        conf=conf,
+        db=db,
+        http=http,
+        service_auth=service_auth,
+        validator=TokenValidator(
+            http,
+            service_auth,
+            valid_seconds=conf.identity.token_cache_seconds,
+            invalid_seconds=conf.identity.invalid_token_cache_seconds,
+        ),
+        policy=Policy(conf),
+        registry=registry,
+        bindings=BindingRegistry(db),
+        directory=PodDirectory(registry),
+        routing=RoutingTable(db),
+        pods=PodClient(http, timeout=conf.pods.request_timeout),
+        flavors=FlavorStore(db),
+        keypairs=KeypairStore(db),
+    )
+
+
+def create_app(conf: cfg.ConfigOpts) -> web.Application:
+    max_body = conf.gateway.max_request_body_size
+    app = web.Application(middlewares=[middleware.request_id], client_max_size=max_body)
+
+    async def services(app: web.Application) -> AsyncIterator[None]:
+        app[SERVICES] = build_services(conf)
+        yield
+        await app[SERVICES].close()
+
+    app.cleanup_ctx.append(services)
+    app.add_subapp("/v1.0", create_admin_app(max_body))
+    app.add_subapp("/compute", create_compute_app(max_body))
+    app.add_subapp("/image", create_image_app(max_body))
+    return app

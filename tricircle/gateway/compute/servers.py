@@ -1,0 +1,204 @@
+"""``/servers``: created in the pod of the requested AZ, then routed by the routing table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from tricircle.gateway.compute.flavors import visible_flavor
+from tricircle.gateway.compute.forward import pod_headers, relay
+from tricircle.gateway.compute.provisioning import ensure_flavor, ensure_keypair, resolve_image
+from tricircle.gateway.errors import ApiError, bad_request, not_found
+from tricircle.gateway.http import read_json
+from tricircle.gateway.state import Services, context_of, services_of
+from tricircle.gateway.validation import Schema, string
+from tricircle.pods.client import PodUnavailable
+from tricircle.pods.directory import PodInfo
+from tricircle.pods.routing import SERVER
+from tricircle.pods.scheduler import choose_pod
+
+LOG = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+_REF = {"type": ["string", "integer"], "minLength": 1, "maxLength": 255}
+# Only what the gateway itself reads is checked here; the pod's Nova validates the rest.
+CREATE = Schema(
+    {
+        "type": "object",
+        "properties": {
+            "server": {
+                "type": "object",
+                "properties": {
+                    "name": string(255, 1),
+                    "flavorRef": _REF,
+                    "imageRef": {"type": "string", "maxLength": 255},
+                    "availability_zone": string(255, 1),
+                    "key_name": string(255, 1),
+                    "min_count": {
+                        "type": ["integer", "string"],
+                        "pattern": r"^[0-9]+$",
+                        "minimum": 1,
+                    },
+                    "max_count": {
+                        "type": ["integer", "string"],
+                        "pattern": r"^[0-9]+$",
+                        "minimum": 1,
+                    },
+                    "networks": {
+                        "oneOf": [{"enum": ["auto", "none"]}, {"type": "array"}],
+                    },
+                },
+                "required": ["name", "flavorRef"],
+            }
+        },
+        "required": ["server"],
+    }
+)
+WATCH_DELETE_SECONDS = 600.0
+
+
+async def _find_pod(request: web.Request, server_id: str) -> tuple[int, PodInfo]:
+    services, context = services_of(request), context_of(request)
+    # admins reach any project's server by id, as in Nova
+    scope = None if context.is_admin else context.project_id
+    entries = await services.routing.find(SERVER, server_id, scope)
+    pod = await services.directory.get(entries[0].pod_id) if entries else None
+    if pod is None:
+        raise not_found(f"Instance {server_id} could not be found.")
+    return entries[0].id, pod
+
+
+@routes.post("/v2.1/servers")
+async def create_server(request: web.Request) -> web.Response:
+    services, context = services_of(request), context_of(request)
+    body = await read_json(request)
+    CREATE.validate(body)
+    server: dict[str, Any] = dict(body["server"])
+    flavor_ref = str(server["flavorRef"]).rstrip("/").rsplit("/", 1)[-1]
+    try:
+        flavor = await visible_flavor(request, flavor_ref)
+    except ApiError:
+        raise bad_request(f"Flavor {flavor_ref} could not be found.") from None
+    az = server.pop("availability_zone", None)
+    pod = await choose_pod(services, context.project_id or "", az, SERVER)
+    await ensure_flavor(request, pod, flavor)
+    server["flavorRef"] = flavor.id
+    if server.get("key_name"):
+        await ensure_keypair(request, pod, server["key_name"])
+    if server.get("imageRef"):
+        server["imageRef"] = await resolve_image(request, pod, server["imageRef"])
+    answer = await services.pods.request(
+        pod,
+        "compute",
+        "POST",
+        "/servers",
+        token=context.token,
+        headers=pod_headers(request),
+        json={**body, "server": server},
+    )
+    if answer.status == 202:
+        await _record(request, pod, answer.json())
+    return relay(request, pod, answer)
+
+
+async def _record(request: web.Request, pod: PodInfo, created: dict[str, Any]) -> None:
+    """Routes the new server(s); if that fails the server is deleted again, leaving no orphan."""
+    services, context = services_of(request), context_of(request)
+    if "server" in created:
+        ids = [created["server"]["id"]]
+    else:  # return_reservation_id: find the servers of the reservation
+        ids = await _reservation(request, pod, created["reservation_id"])
+    for server_id in ids:
+        try:
+            await services.routing.add(
+                context.project_id or "", SERVER, server_id, pod.id, server_id
+            )
+        except Exception:
+            LOG.exception("could not route server %s of pod %s; deleting it", server_id, pod.name)
+            await services.pods.request(
+                pod,
+                "compute",
+                "DELETE",
+                f"/servers/{server_id}",
+                token=context.token,
+                headers=pod_headers(request),
+            )
+            raise
+
+
+async def _reservation(request: web.Request, pod: PodInfo, reservation_id: str) -> list[str]:
+    services, context = services_of(request), context_of(request)
+    answer = await services.pods.request(
+        pod,
+        "compute",
+        "GET",
+        "/servers",
+        token=context.token,
+        headers=pod_headers(request),
+        params={"reservation_id": reservation_id},
+    )
+    return [s["id"] for s in answer.json().get("servers", [])] if answer.ok else []
+
+
+@routes.route("*", "/v2.1/servers/{server_id}")
+async def server(request: web.Request) -> web.Response:
+    if request.method not in ("GET", "PUT", "DELETE"):
+        raise web.HTTPMethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
+    return await _routed(request, "")
+
+
+@routes.route("*", "/v2.1/servers/{server_id}/{tail:.+}")
+async def server_subresource(request: web.Request) -> web.Response:
+    """Actions, metadata, ips, os-volume_attachments, os-interface, tags, ...: all pass through."""
+    return await _routed(request, "/" + request.match_info["tail"])
+
+
+async def _routed(request: web.Request, tail: str) -> web.Response:
+    services, context = services_of(request), context_of(request)
+    server_id = request.match_info["server_id"]
+    entry_id, pod = await _find_pod(request, server_id)
+    answer = await services.pods.request(
+        pod,
+        "compute",
+        request.method,
+        f"/servers/{server_id}{tail}",
+        token=context.token,
+        headers=pod_headers(request),
+        params=request.query,
+        body=await request.read() or None,
+    )
+    if not tail and answer.status == 404:
+        # the pod no longer has it (deleted behind our back): forget the stale route
+        await services.routing.remove(entry_id)
+    elif not tail and request.method == "DELETE" and answer.ok:
+        services.background(_forget_when_gone(services, pod, server_id, entry_id))
+    return relay(request, pod, answer)
+
+
+async def _forget_when_gone(
+    services: Services, pod: PodInfo, server_id: str, entry_id: int
+) -> None:
+    """Nova deletes asynchronously: the route goes once the pod no longer shows the server."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WATCH_DELETE_SECONDS
+    delay = 0.5
+    while loop.time() < deadline:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 10.0)
+        try:
+            answer = await services.pods.request(
+                pod,
+                "compute",
+                "GET",
+                f"/servers/{server_id}",
+                token=await services.service_auth.token(),
+            )
+        except PodUnavailable:
+            continue
+        if answer.status == 404:
+            await services.routing.remove(entry_id)
+            return
+    LOG.warning("server %s of pod %s still not gone; its route stays", server_id, pod.name)

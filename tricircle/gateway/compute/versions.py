@@ -1,0 +1,55 @@
+"""Nova's version documents at ``/compute/`` and ``/compute/v2.1``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from tricircle.gateway.compute.forward import top_root
+from tricircle.gateway.compute.microversions import VersionRange, common_range
+from tricircle.gateway.http import json_response, public
+from tricircle.gateway.state import services_of
+
+routes = web.RouteTableDef()
+UPDATED = "2013-07-23T11:33:21Z"
+
+
+def _v21(request: web.Request, supported: VersionRange) -> dict[str, Any]:
+    return {
+        "id": "v2.1",
+        "status": "CURRENT",
+        "version": str(supported.max),
+        "min_version": str(supported.min),
+        "updated": UPDATED,
+        "links": [{"rel": "self", "href": f"{top_root(request)}/v2.1/"}],
+        "media-types": [
+            {
+                "base": "application/json",
+                "type": "application/vnd.openstack.compute+json;version=2.1",
+            }
+        ],
+    }
+
+
+async def supported_range(request: web.Request) -> VersionRange:
+    return common_range((await services_of(request).directory.pods()).values())
+
+
+@routes.get("/")
+@public
+async def versions(request: web.Request) -> web.Response:
+    document = _v21(request, await supported_range(request))
+    del document["media-types"]
+    return json_response({"versions": [document]})
+
+
+@routes.get("/v2.1")
+@routes.get("/v2.1/")
+@public
+async def version_v21(request: web.Request) -> web.Response:
+    document = _v21(request, await supported_range(request))
+    document["links"].append(
+        {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"}
+    )
+    return json_response({"version": document})

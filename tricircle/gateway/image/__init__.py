@@ -1,0 +1,1 @@
+"""The image API (Glance v2) of the gateway."""

@@ -1,0 +1,106 @@
+"""The image API: images as the pods hold them, until images are distributed by the top.
+
+Clients resolve image names here before they boot, so list and show answer from
+every pod the project may use, each image once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from tricircle.gateway import middleware
+from tricircle.gateway.errors import not_found
+from tricircle.gateway.http import json_response, public
+from tricircle.gateway.state import context_of, services_of
+from tricircle.pods.client import PodUnavailable
+from tricircle.pods.directory import PodInfo
+
+routes = web.RouteTableDef()
+
+
+def glance_error(status: int, message: str) -> dict[str, Any]:
+    return {"code": status, "title": message, "message": message}
+
+
+def _root(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}/image"
+
+
+@routes.get("/")
+@routes.get("/versions")
+@public
+async def versions(request: web.Request) -> web.Response:
+    return json_response(
+        {
+            "versions": [
+                {
+                    "id": "v2.16",
+                    "status": "CURRENT",
+                    "links": [{"rel": "self", "href": f"{_root(request)}/v2/"}],
+                }
+            ]
+        },
+        status=300 if request.path.endswith("/image/") else 200,
+    )
+
+
+async def _usable_pods(request: web.Request) -> list[PodInfo]:
+    services, context = services_of(request), context_of(request)
+    usable = {pod.id for pod in await services.registry.usable(context.project_id or "")}
+    return [p for p in (await services.directory.pods()).values() if p.id in usable and p.enabled]
+
+
+async def _ask(request: web.Request, pod: PodInfo, path: str, params: Any) -> Any:
+    services, context = services_of(request), context_of(request)
+    try:
+        answer = await services.pods.request(
+            pod,
+            "image",
+            "GET",
+            path,
+            token=context.token,
+            params=params,
+            timeout=services.conf.pods.list_timeout,
+        )
+    except PodUnavailable:
+        return None
+    return answer.json() if answer.ok else None
+
+
+@routes.get("/v2/images")
+async def list_images(request: web.Request) -> web.Response:
+    pods = await _usable_pods(request)
+    params = [(k, v) for k, v in request.query.items() if k not in ("limit", "marker")]
+    pages = await asyncio.gather(*(_ask(request, pod, "/v2/images", params) for pod in pods))
+    images: dict[str, Any] = {}
+    for page in pages:
+        for image in (page or {}).get("images", []):
+            images.setdefault(image["id"], image)
+    ordered = sorted(
+        images.values(), key=lambda i: (i.get("created_at", ""), i["id"]), reverse=True
+    )
+    return json_response({"images": ordered, "schema": "/v2/schemas/images", "first": "/v2/images"})
+
+
+@routes.get("/v2/images/{image_id}")
+async def show_image(request: web.Request) -> web.Response:
+    image_id = request.match_info["image_id"]
+    for found in await asyncio.gather(
+        *(_ask(request, pod, f"/v2/images/{image_id}", None) for pod in await _usable_pods(request))
+    ):
+        if found:
+            return web.Response(body=msgspec.json.encode(found), content_type="application/json")
+    raise not_found(f"No image found with ID {image_id}")
+
+
+def create_image_app(max_body: int) -> web.Application:
+    app = web.Application(
+        client_max_size=max_body,
+        middlewares=[middleware.errors(glance_error), middleware.authenticate],
+    )
+    app.add_routes(routes)
+    return app

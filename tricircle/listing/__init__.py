@@ -1,0 +1,1 @@
+"""Cross-pod lists: ask the pods in parallel, merge their sorted pages, page exactly."""

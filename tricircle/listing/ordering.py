@@ -1,0 +1,84 @@
+"""Sort orders over items of several pods, with mixed directions and missing values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import msgspec
+
+
+@dataclass(frozen=True, slots=True)
+class SortField:
+    field: str  # the key in the item's JSON ("created", "name", "OS-EXT-STS:vm_state", ...)
+    descending: bool
+
+
+class SortKey:
+    """Comparable sort values of one item; None sorts before any value (SQL ``NULLS FIRST``)."""
+
+    __slots__ = ("descending", "values")
+
+    def __init__(self, values: tuple[Any, ...], descending: tuple[bool, ...]) -> None:
+        self.values = values
+        self.descending = descending
+
+    def __lt__(self, other: SortKey) -> bool:
+        for mine, theirs, desc in zip(self.values, other.values, self.descending, strict=True):
+            if mine == theirs:
+                continue
+            if mine is None:
+                return not desc
+            if theirs is None:
+                return desc
+            return mine > theirs if desc else mine < theirs
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SortKey) and self.values == other.values
+
+    def __hash__(self) -> int:
+        return hash(self.values)
+
+    def __repr__(self) -> str:
+        return f"SortKey{self.values!r}"
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order: the requested fields, then the item id to break every tie."""
+
+    fields: tuple[SortField, ...]
+    id_field: str = "id"
+
+    @cached_property
+    def _decoder(self) -> msgspec.json.Decoder:
+        names = [f.field for f in self.fields] + [self.id_field]
+        # Only the sort keys of an item are decoded; the rest stays raw bytes.
+        view = msgspec.defstruct(
+            "SortView",
+            [(f"k{i}", Any, None) for i in range(len(names))],
+            rename={f"k{i}": name for i, name in enumerate(names)},
+        )
+        return msgspec.json.Decoder(view)
+
+    @cached_property
+    def _descending(self) -> tuple[bool, ...]:
+        last = self.fields[-1].descending if self.fields else False
+        return (*(f.descending for f in self.fields), last)
+
+    def key(self, raw: bytes) -> tuple[SortKey, str]:
+        """The sort key of one raw JSON item, and its id."""
+        view = self._decoder.decode(raw)
+        values = tuple(getattr(view, f"k{i}") for i in range(len(self.fields) + 1))
+        return SortKey(_comparable(values), self._descending), values[-1]
+
+    def key_of(self, item: dict[str, Any]) -> SortKey:
+        names = [f.field for f in self.fields] + [self.id_field]
+        return SortKey(_comparable(tuple(item.get(n) for n in names)), self._descending)
+
+
+def _comparable(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    # JSON mixes bools, numbers and strings in one field seldom, but never let that raise
+    return tuple(v if v is None or isinstance(v, (int, float, str)) else str(v) for v in values)

@@ -1,0 +1,31 @@
+"""Choosing the pod for a new server or volume."""
+
+from __future__ import annotations
+
+import random
+
+from tricircle.gateway.errors import ApiError, bad_request
+from tricircle.gateway.state import Services
+from tricircle.pods.directory import PodInfo
+
+
+async def choose_pod(
+    services: Services, project_id: str, az: str | None, resource_type: str
+) -> PodInfo:
+    """A pod of `az` (any, when None) that the project may use and that is up.
+
+    Among several, the one holding the fewest resources of the type, so load spreads.
+    """
+    usable = await services.registry.usable(project_id, az)
+    if not usable:
+        if az is not None:
+            raise bad_request("The requested availability zone is not available")
+        raise ApiError(503, "No pod is available to this project.")
+    pods = [p for p in (await services.directory.pods()).values() if p.id in {u.id for u in usable}]
+    up = [p for p in pods if p.enabled]
+    if not up:
+        names = ", ".join(sorted(p.name for p in pods))
+        raise ApiError(503, f"No pod of availability zone {az or '(any)'} is up: {names}.")
+    load = await services.routing.count_by_pod(resource_type)
+    fewest = min(load.get(p.id, 0) for p in up)
+    return random.choice([p for p in up if load.get(p.id, 0) == fewest])
