@@ -9,21 +9,21 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from tricircle.gateway.errors import ApiError, ErrorFormat, error_response
-from tricircle.gateway.state import CONTEXT, services_of
+from tricircle.gateway.state import CONTEXT, REQUEST_ID, services_of
 from tricircle.identity.policy import PolicyDenied
 from tricircle.identity.tokens import IdentityUnavailable
 from tricircle.pods.client import MissingEndpoint, PodUnavailable
 
 LOG = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-REQUEST_ID = "x-openstack-request-id"
+REQUEST_ID_HEADER = "x-openstack-request-id"
 
 
 @web.middleware
 async def request_id(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request["request_id"] = f"req-{uuid.uuid4()}"
+    request[REQUEST_ID] = f"req-{uuid.uuid4()}"
     response = await handler(request)
-    response.headers[REQUEST_ID] = request["request_id"]
+    response.headers[REQUEST_ID_HEADER] = request[REQUEST_ID]
     return response
 
 

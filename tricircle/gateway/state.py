@@ -56,7 +56,8 @@ class Services:
 
 
 SERVICES = web.AppKey("services", Services)
-CONTEXT = "tricircle.context"
+CONTEXT = web.RequestKey("context", RequestContext)
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 def context_of(request: web.Request) -> RequestContext:

@@ -36,12 +36,17 @@ class ServiceAuth:
             self._session.invalidate()
 
     async def region_endpoints(self, region: str) -> dict[str, str]:
-        """The public endpoint of each service of `region`, from the service token's catalog."""
+        """The public endpoint of each service of `region`, from Keystone's current catalog.
+
+        Asked anew each time: a token's own catalog is as old as the token, and
+        regions are added while the gateway runs.
+        """
         async with self._lock:
-            access = await asyncio.to_thread(self._session.auth.get_access, self._session)
-        catalog = access.service_catalog
+            response = await asyncio.to_thread(
+                self._session.get, f"{self.auth_url}/auth/catalog", raise_exc=True
+            )
         found: dict[str, str] = {}
-        for entry in catalog.catalog:
+        for entry in response.json()["catalog"]:
             for endpoint in entry.get("endpoints", []):
                 if endpoint.get("region_id", endpoint.get("region")) == region and (
                     endpoint.get("interface") == "public"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from tricircle.gateway.compute.microversions import HEADER, LEGACY_HEADER, SERVICE, Version
+from tricircle.gateway.state import REQUEST_ID
 from tricircle.pods.client import PodResponse
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.discovery import service_root
 
-VERSION = "tricircle.compute_version"
+VERSION = web.RequestKey("compute_version", Version)
 _RELAYED = ("Content-Type", "Location", "Retry-After")
 
 
@@ -23,7 +24,7 @@ def pod_headers(request: web.Request) -> dict[str, str]:
     return {
         HEADER: f"{SERVICE} {version}",
         LEGACY_HEADER: version,
-        "X-OpenStack-Request-ID": request["request_id"],
+        "X-OpenStack-Request-ID": request[REQUEST_ID],
     }
 
 

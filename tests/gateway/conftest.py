@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.gateway.harness import PASSWORD, Client, Gateway
+from tricircle.db.engine import Database
+from tricircle.sim import SimCloud
+
+FLAVORS = (("1", "m1.tiny", 512, 1, 1), ("2", "m1.small", 2048, 1, 20))
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimCloud]:
+    cloud = SimCloud(boot_delay=0.05)
+    await cloud.start()
+    for name in ("demo", "other"):
+        cloud.identity.create_user(name, PASSWORD, project=name, roles=["member"])
+    yield cloud
+    await cloud.stop()
+
+
+@pytest.fixture
+async def gateway(sim: SimCloud, sqlite_url: str, sqlite_db: Database) -> AsyncIterator[Gateway]:
+    """Three pods in two AZs behind a gateway, with two flavors."""
+    gateway = Gateway(sim, sqlite_url)
+    await gateway.start()
+    admin = await gateway.client("admin")
+    for name, az in (("pod1", "az1"), ("pod2", "az2"), ("pod3", "az2")):
+        await gateway.add_pod(admin, name, az)
+    for flavor_id, name, ram, vcpus, disk in FLAVORS:
+        flavor = {"id": flavor_id, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}
+        reply = await admin.post("/compute/v2.1/flavors", {"flavor": flavor})
+        assert reply.status == 200, reply.body
+    yield gateway
+    await gateway.stop()
+
+
+@pytest.fixture
+async def admin(gateway: Gateway) -> Client:
+    return await gateway.client("admin")
+
+
+@pytest.fixture
+async def demo(gateway: Gateway) -> Client:
+    return await gateway.client("demo")
+
+
+@pytest.fixture
+async def other(gateway: Gateway) -> Client:
+    return await gateway.client("other")
