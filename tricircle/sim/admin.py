@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from tricircle.sim.cloud import SimCloud
 
 
+CLOUD: web.AppKey[SimCloud] = web.AppKey("cloud")
+
+
 def _cloud(request: web.Request) -> SimCloud:
-    return request.app["cloud"]
+    return request.app[CLOUD]
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -67,7 +70,7 @@ async def json_errors(request: web.Request, handler: Callable) -> web.StreamResp
 
 def build_app(cloud: SimCloud) -> web.Application:
     app = web.Application(middlewares=[json_errors])
-    app["cloud"] = cloud
+    app[CLOUD] = cloud
     app.router.add_get("/pods", list_pods)
     app.router.add_post("/pods", add_pod)
     app.router.add_get("/pods/{name}", show_pod)

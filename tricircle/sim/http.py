@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -101,7 +101,6 @@ def now() -> float:
 async def request_id_middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
     """Every response carries `x-openstack-request-id`, errors included."""
     rid = new_request_id()
-    request["request_id"] = rid
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -281,5 +280,3 @@ class Context:
         return "admin" in self.roles
 
 
-def first(items: Iterable[Any], pred: Callable[[Any], bool]) -> Any | None:
-    return next((i for i in items if pred(i)), None)

@@ -37,6 +37,9 @@ _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not 
 AUTH_REQUIRED = "The request you have made requires authentication."
 
 
+IDENTITY: web.AppKey[IdentityStore] = web.AppKey("identity")
+
+
 def _stable_id(*parts: str) -> str:
     # Catalog ids stay the same across restarts so clients caching them are not confused.
     return uuid.uuid5(_ID_NS, "/".join(parts)).hex
@@ -291,7 +294,7 @@ async def version_v3(request: web.Request) -> web.Response:
 
 
 def _store(request: web.Request) -> IdentityStore:
-    return request.app["identity"]
+    return request.app[IDENTITY]
 
 
 def _authenticate(store: IdentityStore, auth: dict[str, Any]
@@ -554,6 +557,6 @@ def add_routes(app: web.Application) -> None:
 
 def build_app(store: IdentityStore) -> web.Application:
     app = web.Application(middlewares=[request_id_middleware, keystone_errors])
-    app["identity"] = store
+    app[IDENTITY] = store
     add_routes(app)
     return app

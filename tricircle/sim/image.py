@@ -22,10 +22,10 @@ from tricircle.sim.http import (
     read_json,
     sort_items,
 )
-from tricircle.sim.service import Service, ctx
+from tricircle.sim.service import Service, ctx, pod_of
 
 if TYPE_CHECKING:
-    from tricircle.sim.pod import Pod
+    pass
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 25
@@ -133,8 +133,7 @@ def _can_see(image: Image, context: Context) -> bool:
 
 
 def _state(request: web.Request) -> ImageState:
-    pod: Pod = request.config_dict["pod"]
-    return pod.image
+    return pod_of(request).image
 
 
 def _get(request: web.Request) -> Image:

@@ -29,10 +29,10 @@ from tricircle.sim.http import (
     read_json,
     sort_items,
 )
-from tricircle.sim.service import Service, ctx
+from tricircle.sim.service import Service, ctx, pod_of
 
 if TYPE_CHECKING:
-    from tricircle.sim.pod import Pod
+    pass
 
 _TYPE_NAMES = {"networks": "Network", "subnets": "Subnet", "ports": "Port",
                "security_groups": "SecurityGroup", "security_group_rules": "SecurityGroupRule"}
@@ -274,8 +274,7 @@ class NetworkState:
 
 
 def _state(request: web.Request) -> NetworkState:
-    pod: Pod = request.config_dict["pod"]
-    return pod.network
+    return pod_of(request).network
 
 
 def _visible(context: Context, item: dict[str, Any], kind: str) -> bool:

@@ -55,12 +55,21 @@ def render_fault(request: web.Request, err: SimError) -> web.Response:
                          err.headers)
 
 
+POD: web.AppKey[Pod] = web.AppKey("pod")
+CTX = web.RequestKey("ctx", Context)
+MV: web.RequestKey[tuple[int, int]] = web.RequestKey("mv")
+
+
+def pod_of(request: web.Request) -> Pod:
+    return request.config_dict[POD]
+
+
 def ctx(request: web.Request) -> Context:
-    return request["ctx"]
+    return request[CTX]
 
 
 def microversion(request: web.Request) -> tuple[int, int]:
-    return request["mv"]
+    return request[MV]
 
 
 def build_pod_app(pod: Pod, identity: IdentityStore, gate: FaultGate,
@@ -94,7 +103,7 @@ def build_pod_app(pod: Pod, identity: IdentityStore, gate: FaultGate,
             if context is None:
                 # keystonemiddleware answers before the service does, in Keystone's format.
                 return keystone_error(401, AUTH_REQUIRED)
-            request["ctx"] = context
+            request[CTX] = context
         return await handler(request)
 
     @web.middleware
@@ -104,7 +113,7 @@ def build_pod_app(pod: Pod, identity: IdentityStore, gate: FaultGate,
         if mv is None or is_public(request):
             return await handler(request)
         version = mv.negotiate(request)
-        request["mv"] = version
+        request[MV] = version
         headers = mv.headers(version)
         try:
             response = await handler(request)
@@ -116,7 +125,7 @@ def build_pod_app(pod: Pod, identity: IdentityStore, gate: FaultGate,
 
     app = web.Application(middlewares=[request_id_middleware, errors, gate.middleware(), auth,
                                        microversions])
-    app["pod"] = pod
+    app[POD] = pod
     for svc in services.values():
         if svc.add_routes:
             svc.add_routes(app.router)

@@ -24,10 +24,10 @@ from tricircle.sim.http import (
     sort_items,
     version_str,
 )
-from tricircle.sim.service import Service, ctx, render_fault
+from tricircle.sim.service import Service, ctx, pod_of, render_fault
 
 if TYPE_CHECKING:
-    from tricircle.sim.pod import Pod
+    pass
 
 MICROVERSIONS = Microversions("volume", (3, 0), (3, 70))
 MAX_LIMIT = 1000
@@ -93,17 +93,13 @@ class VolumeState:
             volume.updated_at = now()
 
 
-def _pod(request: web.Request) -> Pod:
-    return request.config_dict["pod"]
-
-
 def _base(request: web.Request) -> str:
     return f"{base_url(request)}/volume/v3/{ctx(request).project_id}"
 
 
 def _get(request: web.Request) -> Volume:
     volume_id = request.match_info["volume_id"]
-    volume = _pod(request).volume.volumes.get(volume_id)
+    volume = pod_of(request).volume.volumes.get(volume_id)
     context = ctx(request)
     if volume is None or (volume.project_id != context.project_id and not context.is_admin):
         raise SimError(404, f"Volume {volume_id} could not be found.")
@@ -121,7 +117,7 @@ async def list_volumes(request: web.Request) -> web.Response:
     detail = request.path.endswith("/detail")
     q = request.rel_url.query
     context = ctx(request)
-    state = _pod(request).volume
+    state = pod_of(request).volume
     all_tenants = context.is_admin and q.get("all_tenants") not in (None, "0", "false")
     volumes = [v for v in state.volumes.values()
                if all_tenants or v.project_id == context.project_id]
@@ -154,7 +150,7 @@ async def show_volume(request: web.Request) -> web.Response:
 
 
 async def create_volume(request: web.Request) -> web.Response:
-    pod = _pod(request)
+    pod = pod_of(request)
     context = ctx(request)
     body = await read_json(request, "Malformed request body")
     spec = body.get("volume") if isinstance(body, dict) else None
@@ -193,7 +189,7 @@ async def create_volume(request: web.Request) -> web.Response:
 
 
 async def delete_volume(request: web.Request) -> web.Response:
-    pod = _pod(request)
+    pod = pod_of(request)
     volume = _get(request)
     if volume.status not in ("available", "error", "error_restoring", "error_extending",
                              "error_managing") or volume.attachments:

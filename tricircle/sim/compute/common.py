@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from tricircle.sim.compute.model import ComputeState, Server
 from tricircle.sim.http import SimError, base_url
-from tricircle.sim.service import ctx
-
-if TYPE_CHECKING:
-    from tricircle.sim.pod import Pod
-
-
-def pod_of(request: web.Request) -> Pod:
-    return request.config_dict["pod"]
+from tricircle.sim.service import ctx, pod_of
 
 
 def state(request: web.Request) -> ComputeState:
