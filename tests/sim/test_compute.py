@@ -1,5 +1,7 @@
 """Nova: auth, microversions, servers, state checks, lists, flavors, keypairs, AZs."""
 
+import asyncio
+
 import pytest
 
 IMAGE = "11111111-1111-1111-1111-111111111111"
@@ -8,7 +10,7 @@ MV = {"OpenStack-API-Version": "compute 2.96"}
 
 async def boot(api, pod, name="vm", **extra):
     body = {"name": name, "flavorRef": "1", "imageRef": IMAGE, "networks": "none", **extra}
-    status, headers, resp = await api.call("POST", pod.url("compute") + "/servers",
+    status, _, resp = await api.call("POST", pod.url("compute") + "/servers",
                                            {"server": body}, MV)
     assert status == 202, resp
     return resp["server"]["id"]
@@ -72,7 +74,7 @@ async def test_boot_goes_build_then_active(cloud, api):
     _, _, body = await api.call("GET", slow.url("compute") + f"/servers/{sid}", headers=MV)
     assert body["server"]["status"] == "BUILD"
     assert body["server"]["OS-EXT-STS:vm_state"] == "building"
-    import asyncio
+
     await asyncio.sleep(0.3)
     _, _, body = await api.call("GET", slow.url("compute") + f"/servers/{sid}", headers=MV)
     server = body["server"]
