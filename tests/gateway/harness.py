@@ -10,6 +10,7 @@ from aiohttp import web
 
 from tricircle.config import load_config
 from tricircle.gateway.app import create_app
+from tricircle.gateway.state import SERVICES, Services
 from tricircle.sim import SimCloud
 
 TOP_REGION = "CentralRegion"
@@ -102,6 +103,10 @@ class Gateway:
         self._runner = web.AppRunner(self.app, access_log=None)
         self.url = ""
         self.http: aiohttp.ClientSession | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.app[SERVICES]
 
     async def start(self) -> None:
         await self._runner.setup()

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.db.models import Flavor
+from tricircle.db.models import Flavor, Keypair
 from tricircle.gateway.compute.forward import pod_headers
 from tricircle.gateway.compute.keypairs import routing_id
 from tricircle.gateway.errors import ApiError, bad_request
@@ -108,11 +108,17 @@ async def _admin_call(
     return answer
 
 
-async def ensure_keypair(request: web.Request, pod: PodInfo, name: str) -> None:
-    services, context = services_of(request), context_of(request)
-    keypair = await services.keypairs.get(context.user_id, name)
+async def find_keypair(request: web.Request, name: str) -> Keypair:
+    context = context_of(request)
+    keypair = await services_of(request).keypairs.get(context.user_id, name)
     if keypair is None:
         raise bad_request("Invalid key_name provided.")
+    return keypair
+
+
+async def ensure_keypair(request: web.Request, pod: PodInfo, keypair: Keypair) -> None:
+    services, context = services_of(request), context_of(request)
+    name = keypair.name
     top_id = routing_id(context.user_id, name)
     if await services.routing.in_pod(KEYPAIR, top_id, pod.id) is not None:
         return

@@ -10,7 +10,12 @@ from aiohttp import web
 
 from tricircle.gateway.compute.flavors import visible_flavor
 from tricircle.gateway.compute.forward import pod_headers, relay
-from tricircle.gateway.compute.provisioning import ensure_flavor, ensure_keypair, resolve_image
+from tricircle.gateway.compute.provisioning import (
+    ensure_flavor,
+    ensure_keypair,
+    find_keypair,
+    resolve_image,
+)
 from tricircle.gateway.errors import ApiError, bad_request, not_found
 from tricircle.gateway.http import read_json
 from tricircle.gateway.state import Services, context_of, services_of
@@ -84,12 +89,14 @@ async def create_server(request: web.Request) -> web.Response:
         raise bad_request(f"Flavor {flavor_ref} could not be found.") from None
     az = server.pop("availability_zone", None)
     pod = await choose_pod(services, context.project_id or "", az, SERVER)
-    await ensure_flavor(request, pod, flavor)
-    server["flavorRef"] = flavor.id
-    if server.get("key_name"):
-        await ensure_keypair(request, pod, server["key_name"])
+    # checks that only read come first, so a bad request leaves nothing behind in the pod
     if server.get("imageRef"):
         server["imageRef"] = await resolve_image(request, pod, server["imageRef"])
+    keypair = await find_keypair(request, server["key_name"]) if server.get("key_name") else None
+    await ensure_flavor(request, pod, flavor)
+    server["flavorRef"] = flavor.id
+    if keypair is not None:
+        await ensure_keypair(request, pod, keypair)
     answer = await services.pods.request(
         pod,
         "compute",
