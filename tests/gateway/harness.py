@@ -135,6 +135,11 @@ class Gateway:
         )
         return Client(self.http, self.url, token)
 
+    async def sim_project(self, name: str) -> str:
+        project = self.sim.identity.find_project(name, "default")
+        assert project is not None
+        return project.id
+
     async def add_pod(self, admin: Client, name: str, az: str) -> dict[str, Any]:
         pod = await self.sim.add_pod(name, az=az)
         pod.add_image(name="cirros", id=IMAGE_ID)

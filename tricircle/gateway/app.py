@@ -14,7 +14,9 @@ from tricircle.gateway import middleware
 from tricircle.gateway.compute.app import create_compute_app
 from tricircle.gateway.compute.flavor_store import FlavorStore
 from tricircle.gateway.compute.keypair_store import KeypairStore
+from tricircle.gateway.compute.versions import versions as compute_versions
 from tricircle.gateway.image.app import create_image_app
+from tricircle.gateway.image.app import versions as image_versions
 from tricircle.gateway.state import SERVICES, Services
 from tricircle.identity.policy import Policy
 from tricircle.identity.service_auth import ServiceAuth
@@ -69,6 +71,10 @@ def create_app(conf: cfg.ConfigOpts) -> web.Application:
         await app[SERVICES].close()
 
     app.cleanup_ctx.append(services)
+    # a service's root without its trailing slash, as catalogs name it; before the sub-apps,
+    # whose prefixes would otherwise take these paths
+    app.router.add_get("/image", image_versions)
+    app.router.add_get("/compute", compute_versions)
     app.add_subapp("/v1.0", create_admin_app(max_body))
     app.add_subapp("/compute", create_compute_app(max_body))
     app.add_subapp("/image", create_image_app(max_body))

@@ -30,21 +30,25 @@ def _root(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}/image"
 
 
-@routes.get("/")
-@routes.get("/versions")
+# Glance's supported versions; clients pick the newest v2 they know.
+_VERSIONS = ("2.16", "2.15", "2.9", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.1", "2.0")
+
+
 @public
 async def versions(request: web.Request) -> web.Response:
+    href = f"{_root(request)}/v2/"
     return json_response(
         {
             "versions": [
                 {
-                    "id": "v2.16",
-                    "status": "CURRENT",
-                    "links": [{"rel": "self", "href": f"{_root(request)}/v2/"}],
+                    "id": f"v{version}",
+                    "status": "CURRENT" if index == 0 else "SUPPORTED",
+                    "links": [{"rel": "self", "href": href}],
                 }
+                for index, version in enumerate(_VERSIONS)
             ]
         },
-        status=300 if request.path.endswith("/image/") else 200,
+        status=200 if request.path.endswith("/versions") else 300,
     )
 
 
@@ -102,5 +106,7 @@ def create_image_app(max_body: int) -> web.Application:
         client_max_size=max_body,
         middlewares=[middleware.errors(glance_error), middleware.authenticate],
     )
+    app.router.add_get("/", versions)
+    app.router.add_get("/versions", versions)
     app.add_routes(routes)
     return app
