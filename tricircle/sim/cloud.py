@@ -19,10 +19,18 @@ class SimCloud:
     gateway's service user `tricircle` (admin); project `admin` with user `admin` (admin).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, boot_delay: float = 0.5,
-                 action_delay: float | None = None, token_ttl: float = 3600.0,
-                 service_password: str = "tricircle", admin_password: str = "admin",
-                 quota: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        boot_delay: float = 0.5,
+        action_delay: float | None = None,
+        token_ttl: float = 3600.0,
+        service_password: str = "tricircle",
+        admin_password: str = "admin",
+        quota: dict[str, int] | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.boot_delay = boot_delay
@@ -33,8 +41,7 @@ class SimCloud:
         self._runner: web.AppRunner | None = None
         for role in ("admin", "member", "reader"):
             self.identity.create_role(role)
-        self.identity.create_user("tricircle", service_password, project="service",
-                                  roles=["admin"])
+        self.identity.create_user("tricircle", service_password, project="service", roles=["admin"])
         self.identity.create_user("admin", admin_password, project="admin", roles=["admin"])
 
     @property
@@ -49,8 +56,9 @@ class SimCloud:
     async def start(self) -> None:
         app = identity.build_app(self.identity)
         app.add_subapp("/sim/", admin.build_app(self))
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=0.2)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.2
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -72,17 +80,30 @@ class SimCloud:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def add_pod(self, name: str, az: str | None = None, *,
-                      compute_max_version: str = "2.96", port: int = 0,
-                      boot_delay: float | None = None, **quota: Any) -> Pod:
+    async def add_pod(
+        self,
+        name: str,
+        az: str | None = None,
+        *,
+        compute_max_version: str = "2.96",
+        port: int = 0,
+        boot_delay: float | None = None,
+        **quota: Any,
+    ) -> Pod:
         """Starts a pod serving region `name` (AZ defaults to `az-<name>`)."""
         if name in self.pods:
             raise ValueError(f"pod {name} exists")
-        pod = Pod(name, az=az or f"az-{name}", host=self.host, identity=self.identity,
-                  compute_max_version=compute_max_version,
-                  boot_delay=self.boot_delay if boot_delay is None else boot_delay,
-                  action_delay=self.action_delay, quota=Quota(**{**self.quota, **quota}),
-                  port=port)
+        pod = Pod(
+            name,
+            az=az or f"az-{name}",
+            host=self.host,
+            identity=self.identity,
+            compute_max_version=compute_max_version,
+            boot_delay=self.boot_delay if boot_delay is None else boot_delay,
+            action_delay=self.action_delay,
+            quota=Quota(**{**self.quota, **quota}),
+            port=port,
+        )
         await pod.start()
         self.pods[name] = pod
         self.set_region_endpoints(name, pod.endpoints())

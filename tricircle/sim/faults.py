@@ -70,8 +70,9 @@ class FaultGate:
             await asyncio.sleep(faults.latency)
         if faults.error_rate and random.random() < faults.error_rate:
             if random.random() < 0.5:
-                raise SimError(503, "The server is currently unavailable. Please try again "
-                                    "at a later time.")
+                raise SimError(
+                    503, "The server is currently unavailable. Please try again at a later time."
+                )
             raise SimError(500, "Unexpected API Error.")
 
     def middleware(self) -> Callable:

@@ -42,7 +42,9 @@ def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
     return web.Response(
-        body=_encoder.encode(body), status=status, headers=headers,
+        body=_encoder.encode(body),
+        status=status,
+        headers=headers,
         content_type="application/json",
     )
 
@@ -137,8 +139,7 @@ def parse_version(text: str) -> Version:
     if not m:
         raise SimError(
             400,
-            f"API Version String {text} is of invalid format. "
-            "Must be of format MajorNum.MinorNum.",
+            f"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum.",
         )
     return int(m.group(1)), int(m.group(2))
 
@@ -199,9 +200,7 @@ def _null_first(value: Any) -> tuple[int, Any]:
     return (0, "") if value is None else (1, value)
 
 
-def sort_items(
-    items: list[Any], keys: Sequence[tuple[Callable[[Any], Any], bool]]
-) -> list[Any]:
+def sort_items(items: list[Any], keys: Sequence[tuple[Callable[[Any], Any], bool]]) -> list[Any]:
     """Stable multi-key sort; each key is (getter, descending)."""
     out = list(items)
     for getter, descending in reversed(keys):
@@ -278,5 +277,3 @@ class Context:
     @property
     def is_admin(self) -> bool:
         return "admin" in self.roles
-
-

@@ -32,8 +32,15 @@ SERVICE_TYPES = {
 INTERFACES = ("public", "internal", "admin")
 _ID_NS = uuid.UUID("6f1c52b2-6a53-4a5c-9d0b-7c2cbd0e1c11")
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 409: "Conflict", 500: "Internal Server Error"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    500: "Internal Server Error",
+}
 AUTH_REQUIRED = "The request you have made requires authentication."
 
 
@@ -189,8 +196,14 @@ class IdentityStore:
 
     # -- tokens --
 
-    def issue(self, user_id: str, project_id: str | None, methods: list[str],
-              expires_at: float | None = None, audit_ids: list[str] | None = None) -> Token:
+    def issue(
+        self,
+        user_id: str,
+        project_id: str | None,
+        methods: list[str],
+        expires_at: float | None = None,
+        audit_ids: list[str] | None = None,
+    ) -> Token:
         issued = now()
         token = Token(
             id=secrets.token_urlsafe(32),
@@ -232,13 +245,20 @@ class IdentityStore:
         catalog = []
         for stype, name in SERVICE_TYPES.items():
             endpoints = [
-                {"id": _stable_id(region, stype, iface), "interface": iface,
-                 "region": region, "region_id": region, "url": urls[stype]}
-                for region, urls in self.regions.items() if stype in urls
+                {
+                    "id": _stable_id(region, stype, iface),
+                    "interface": iface,
+                    "region": region,
+                    "region_id": region,
+                    "url": urls[stype],
+                }
+                for region, urls in self.regions.items()
+                if stype in urls
                 for iface in INTERFACES
             ]
-            catalog.append({"endpoints": endpoints, "id": _stable_id(stype),
-                            "type": stype, "name": name})
+            catalog.append(
+                {"endpoints": endpoints, "id": _stable_id(stype), "type": stype, "name": name}
+            )
         return catalog
 
     def token_body(self, token: Token, with_catalog: bool = True) -> dict[str, Any]:
@@ -246,8 +266,12 @@ class IdentityStore:
         udom = self.domains[user.domain_id]
         body: dict[str, Any] = {
             "methods": token.methods,
-            "user": {"domain": {"id": udom.id, "name": udom.name}, "id": user.id,
-                     "name": user.name, "password_expires_at": None},
+            "user": {
+                "domain": {"id": udom.id, "name": udom.name},
+                "id": user.id,
+                "name": user.name,
+                "password_expires_at": None,
+            },
             "audit_ids": token.audit_ids,
             "expires_at": isotime(token.expires_at, micro=True),
             "issued_at": isotime(token.issued_at, micro=True),
@@ -255,8 +279,11 @@ class IdentityStore:
         if token.project_id is not None:
             project = self.projects[token.project_id]
             pdom = self.domains[project.domain_id]
-            body["project"] = {"domain": {"id": pdom.id, "name": pdom.name},
-                               "id": project.id, "name": project.name}
+            body["project"] = {
+                "domain": {"id": pdom.id, "name": pdom.name},
+                "id": project.id,
+                "name": project.name,
+            }
             body["is_domain"] = False
             body["roles"] = [
                 {"id": rid, "name": self.roles[rid].name}
@@ -272,10 +299,13 @@ class IdentityStore:
 
 def _version_doc(base: str) -> dict[str, Any]:
     return {
-        "id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
+        "id": "v3.14",
+        "status": "stable",
+        "updated": "2020-04-07T00:00:00Z",
         "links": [{"rel": "self", "href": f"{base}/v3/"}],
-        "media-types": [{"base": "application/json",
-                         "type": "application/vnd.openstack.identity-v3+json"}],
+        "media-types": [
+            {"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}
+        ],
     }
 
 
@@ -297,8 +327,9 @@ def _store(request: web.Request) -> IdentityStore:
     return request.app[IDENTITY]
 
 
-def _authenticate(store: IdentityStore, auth: dict[str, Any]
-                  ) -> tuple[User, list[str], Token | None]:
+def _authenticate(
+    store: IdentityStore, auth: dict[str, Any]
+) -> tuple[User, list[str], Token | None]:
     """The user behind the `identity` part, its methods, and the token it was proved with."""
     identity = auth.get("identity")
     if not isinstance(identity, dict) or not isinstance(identity.get("methods"), list):
@@ -360,13 +391,14 @@ async def issue_token(request: web.Request) -> web.Response:
     user, methods, original = _authenticate(store, auth)
     project_id = _scope(store, auth, user)
     token = store.issue(
-        user.id, project_id, methods,
+        user.id,
+        project_id,
+        methods,
         expires_at=original.expires_at if original else None,
         audit_ids=original.audit_ids if original else None,
     )
     nocatalog = "nocatalog" in request.rel_url.query
-    return json_response(store.token_body(token, not nocatalog), 201,
-                         {"X-Subject-Token": token.id})
+    return json_response(store.token_body(token, not nocatalog), 201, {"X-Subject-Token": token.id})
 
 
 def _caller(request: web.Request) -> Context:
@@ -383,8 +415,9 @@ def _subject(request: web.Request, caller: Context) -> Token:
     if token is None:
         raise SimError(404, f"Could not find token: {subject_id}.")
     if not caller.is_admin and token.user_id != caller.user_id:
-        raise SimError(403, "You are not authorized to perform the requested action: "
-                            "identity:validate_token.")
+        raise SimError(
+            403, "You are not authorized to perform the requested action: identity:validate_token."
+        )
     return token
 
 
@@ -408,8 +441,12 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 async def auth_catalog(request: web.Request) -> web.Response:
     _caller(request)
-    return json_response({"catalog": _store(request).catalog(),
-                          "links": {"self": str(request.url), "previous": None, "next": None}})
+    return json_response(
+        {
+            "catalog": _store(request).catalog(),
+            "links": {"self": str(request.url), "previous": None, "next": None},
+        }
+    )
 
 
 async def auth_projects(request: web.Request) -> web.Response:
@@ -427,25 +464,54 @@ def _link(request: web.Request, kind: str, ident: str) -> dict[str, str]:
 
 
 def _project_view(request: web.Request, p: Project) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "domain_id": p.domain_id, "enabled": p.enabled,
-            "description": p.description, "is_domain": False, "parent_id": p.domain_id,
-            "tags": [], "options": {}, "links": _link(request, "projects", p.id)}
+    return {
+        "id": p.id,
+        "name": p.name,
+        "domain_id": p.domain_id,
+        "enabled": p.enabled,
+        "description": p.description,
+        "is_domain": False,
+        "parent_id": p.domain_id,
+        "tags": [],
+        "options": {},
+        "links": _link(request, "projects", p.id),
+    }
 
 
 def _user_view(request: web.Request, u: User) -> dict[str, Any]:
-    return {"id": u.id, "name": u.name, "domain_id": u.domain_id, "enabled": u.enabled,
-            "default_project_id": u.default_project_id, "password_expires_at": None,
-            "options": {}, "links": _link(request, "users", u.id)}
+    return {
+        "id": u.id,
+        "name": u.name,
+        "domain_id": u.domain_id,
+        "enabled": u.enabled,
+        "default_project_id": u.default_project_id,
+        "password_expires_at": None,
+        "options": {},
+        "links": _link(request, "users", u.id),
+    }
 
 
 def _role_view(request: web.Request, r: Role) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "domain_id": None, "description": None,
-            "options": {}, "links": _link(request, "roles", r.id)}
+    return {
+        "id": r.id,
+        "name": r.name,
+        "domain_id": None,
+        "description": None,
+        "options": {},
+        "links": _link(request, "roles", r.id),
+    }
 
 
 def _domain_view(request: web.Request, d: Domain) -> dict[str, Any]:
-    return {"id": d.id, "name": d.name, "enabled": d.enabled, "description": d.description,
-            "tags": [], "options": {}, "links": _link(request, "domains", d.id)}
+    return {
+        "id": d.id,
+        "name": d.name,
+        "enabled": d.enabled,
+        "description": d.description,
+        "tags": [],
+        "options": {},
+        "links": _link(request, "domains", d.id),
+    }
 
 
 def _matches(actual: Any, wanted: str) -> bool:
@@ -458,8 +524,9 @@ def _collection(request: web.Request, key: str, items: list[dict[str, Any]]) -> 
     # Keystone filters collections by exact attribute match (`?name=x`, `?enabled=true`).
     for attr, value in request.rel_url.query.items():
         items = [i for i in items if attr not in i or _matches(i[attr], value)]
-    return json_response({key: items, "links": {"self": str(request.url), "previous": None,
-                                                "next": None}})
+    return json_response(
+        {key: items, "links": {"self": str(request.url), "previous": None, "next": None}}
+    )
 
 
 def _admin(request: web.Request) -> Context:
@@ -501,26 +568,49 @@ async def show_entity(request: web.Request) -> web.Response:
 
 async def list_regions(request: web.Request) -> web.Response:
     _caller(request)
-    regions = [{"id": r, "description": "", "parent_region_id": None,
-                "links": _link(request, "regions", r)} for r in _store(request).regions]
+    regions = [
+        {
+            "id": r,
+            "description": "",
+            "parent_region_id": None,
+            "links": _link(request, "regions", r),
+        }
+        for r in _store(request).regions
+    ]
     return _collection(request, "regions", regions)
 
 
 async def list_services(request: web.Request) -> web.Response:
     _admin(request)
-    services = [{"id": _stable_id(t), "type": t, "name": n, "enabled": True, "description": "",
-                 "links": _link(request, "services", _stable_id(t))}
-                for t, n in SERVICE_TYPES.items()]
+    services = [
+        {
+            "id": _stable_id(t),
+            "type": t,
+            "name": n,
+            "enabled": True,
+            "description": "",
+            "links": _link(request, "services", _stable_id(t)),
+        }
+        for t, n in SERVICE_TYPES.items()
+    ]
     return _collection(request, "services", services)
 
 
 async def list_endpoints(request: web.Request) -> web.Response:
     _admin(request)
     endpoints = [
-        {"id": e["id"], "interface": e["interface"], "region": e["region"],
-         "region_id": e["region_id"], "url": e["url"], "service_id": s["id"], "enabled": True,
-         "links": _link(request, "endpoints", e["id"])}
-        for s in _store(request).catalog() for e in s["endpoints"]
+        {
+            "id": e["id"],
+            "interface": e["interface"],
+            "region": e["region"],
+            "region_id": e["region_id"],
+            "url": e["url"],
+            "service_id": s["id"],
+            "enabled": True,
+            "links": _link(request, "endpoints", e["id"]),
+        }
+        for s in _store(request).catalog()
+        for e in s["endpoints"]
     ]
     return _collection(request, "endpoints", endpoints)
 

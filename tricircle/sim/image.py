@@ -30,14 +30,44 @@ if TYPE_CHECKING:
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 25
 PATCH_TYPE = "application/openstack-images-v2.1-json-patch"
-_BASE_ATTRS = ("name", "visibility", "protected", "os_hidden", "disk_format",
-               "container_format", "min_disk", "min_ram", "tags")
-_READ_ONLY = ("status", "size", "virtual_size", "checksum", "os_hash_algo", "os_hash_value",
-              "created_at", "updated_at", "self", "file", "schema", "direct_url", "locations")
-_STATUS_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-                  405: "Method Not Allowed", 409: "Conflict", 413: "Request Entity Too Large",
-                  415: "Unsupported Media Type", 500: "Internal Server Error",
-                  503: "Service Unavailable"}
+_BASE_ATTRS = (
+    "name",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "disk_format",
+    "container_format",
+    "min_disk",
+    "min_ram",
+    "tags",
+)
+_READ_ONLY = (
+    "status",
+    "size",
+    "virtual_size",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "created_at",
+    "updated_at",
+    "self",
+    "file",
+    "schema",
+    "direct_url",
+    "locations",
+)
+_STATUS_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def render_glance_error(request: web.Request, err: SimError) -> web.Response:
@@ -47,8 +77,12 @@ def render_glance_error(request: web.Request, err: SimError) -> web.Response:
     if "application/json" in request.headers.get("Accept", ""):
         body = {"message": f"{err.message}<br /><br />\n\n\n", "code": code, "title": title}
         return json_response(body, err.status, err.headers)
-    return web.Response(text=f"{code}\n\n{err.message}\n\n   ", status=err.status,
-                        headers=err.headers, content_type="text/plain")
+    return web.Response(
+        text=f"{code}\n\n{err.message}\n\n   ",
+        status=err.status,
+        headers=err.headers,
+        content_type="text/plain",
+    )
 
 
 @dataclass
@@ -83,16 +117,27 @@ class Image:
 
     def view(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "id": self.id, "name": self.name, "status": self.status,
-            "visibility": self.visibility, "protected": self.protected,
-            "os_hidden": self.os_hidden, "owner": self.owner, "size": self.size,
-            "virtual_size": None, "checksum": self.checksum,
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "visibility": self.visibility,
+            "protected": self.protected,
+            "os_hidden": self.os_hidden,
+            "owner": self.owner,
+            "size": self.size,
+            "virtual_size": None,
+            "checksum": self.checksum,
             "os_hash_algo": "sha512" if self.os_hash_value else None,
-            "os_hash_value": self.os_hash_value, "disk_format": self.disk_format,
-            "container_format": self.container_format, "min_disk": self.min_disk,
-            "min_ram": self.min_ram, "tags": list(self.tags),
-            "created_at": isotime(self.created_at), "updated_at": isotime(self.updated_at),
-            "self": f"/v2/images/{self.id}", "file": f"/v2/images/{self.id}/file",
+            "os_hash_value": self.os_hash_value,
+            "disk_format": self.disk_format,
+            "container_format": self.container_format,
+            "min_disk": self.min_disk,
+            "min_ram": self.min_ram,
+            "tags": list(self.tags),
+            "created_at": isotime(self.created_at),
+            "updated_at": isotime(self.updated_at),
+            "self": f"/v2/images/{self.id}",
+            "file": f"/v2/images/{self.id}/file",
             "schema": "/v2/schemas/image",
         }
         body.update(self.properties)
@@ -103,16 +148,38 @@ class Image:
 class ImageState:
     images: dict[str, Image] = field(default_factory=dict)
 
-    def add(self, *, name: str | None = None, id: str | None = None,
-            owner: str | None = None, visibility: str = "public", status: str = "active",
-            disk_format: str | None = "qcow2", container_format: str | None = "bare",
-            min_disk: int = 0, min_ram: int = 0, protected: bool = False,
-            tags: list[str] | None = None, properties: dict[str, Any] | None = None,
-            data: bytes | None = b"") -> Image:
+    def add(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        owner: str | None = None,
+        visibility: str = "public",
+        status: str = "active",
+        disk_format: str | None = "qcow2",
+        container_format: str | None = "bare",
+        min_disk: int = 0,
+        min_ram: int = 0,
+        protected: bool = False,
+        tags: list[str] | None = None,
+        properties: dict[str, Any] | None = None,
+        data: bytes | None = b"",
+    ) -> Image:
         """Seeds an image directly (active with empty data by default)."""
-        image = Image(id or new_id(), name, owner, visibility, "queued", disk_format,
-                      container_format, min_disk, min_ram, protected, tags=list(tags or []),
-                      properties=dict(properties or {}))
+        image = Image(
+            id or new_id(),
+            name,
+            owner,
+            visibility,
+            "queued",
+            disk_format,
+            container_format,
+            min_disk,
+            min_ram,
+            protected,
+            tags=list(tags or []),
+            properties=dict(properties or {}),
+        )
         if status == "active" and data is not None:
             image.store(data)
         else:
@@ -128,8 +195,11 @@ class ImageState:
 
 
 def _can_see(image: Image, context: Context) -> bool:
-    return (context.is_admin or image.visibility in ("public", "community")
-            or image.owner == context.project_id)
+    return (
+        context.is_admin
+        or image.visibility in ("public", "community")
+        or image.owner == context.project_id
+    )
 
 
 def _state(request: web.Request) -> ImageState:
@@ -153,14 +223,31 @@ def _check_owner(request: web.Request, image: Image) -> None:
 @public
 async def versions(request: web.Request) -> web.Response:
     href = f"{base_url(request)}/image/v2/"
-    ids = [("v2.16", "CURRENT")] + [(f"v2.{m}", "SUPPORTED") for m in range(15, -1, -1)
-                                    if m != 14]
-    return json_response({"versions": [{"id": i, "status": s, "links": [
-        {"rel": "self", "href": href}]} for i, s in ids]}, 300)
+    ids = [("v2.16", "CURRENT")] + [(f"v2.{m}", "SUPPORTED") for m in range(15, -1, -1) if m != 14]
+    return json_response(
+        {
+            "versions": [
+                {"id": i, "status": s, "links": [{"rel": "self", "href": href}]} for i, s in ids
+            ]
+        },
+        300,
+    )
 
 
-_SORT_ATTRS = {"name", "status", "container_format", "disk_format", "size", "id",
-               "created_at", "updated_at", "min_disk", "min_ram", "visibility", "owner"}
+_SORT_ATTRS = {
+    "name",
+    "status",
+    "container_format",
+    "disk_format",
+    "size",
+    "id",
+    "created_at",
+    "updated_at",
+    "min_disk",
+    "min_ram",
+    "visibility",
+    "owner",
+}
 
 
 def _sort_params(request: web.Request) -> list[tuple[Any, bool]]:
@@ -173,12 +260,17 @@ def _sort_params(request: web.Request) -> list[tuple[Any, bool]]:
     else:
         keys = q.getall("sort_key", [])
         dirs = q.getall("sort_dir", [])
-        pairs = [(k, dirs[i] if i < len(dirs) else (dirs[0] if dirs else "desc"))
-                 for i, k in enumerate(keys)]
+        pairs = [
+            (k, dirs[i] if i < len(dirs) else (dirs[0] if dirs else "desc"))
+            for i, k in enumerate(keys)
+        ]
     for key, direction in pairs:
         if key not in _SORT_ATTRS:
-            raise SimError(400, f"Invalid sort key: {key}. It must be one of the following: "
-                                f"{', '.join(sorted(_SORT_ATTRS))}.")
+            raise SimError(
+                400,
+                f"Invalid sort key: {key}. It must be one of the following: "
+                f"{', '.join(sorted(_SORT_ATTRS))}.",
+            )
         if direction not in ("asc", "desc"):
             raise SimError(400, f"Invalid sort direction: {direction}")
     keys = [(lambda i, k=k: i.view()[k], d == "desc") for k, d in pairs]
@@ -201,16 +293,25 @@ def _matches(image: Image, request: web.Request) -> bool:
         return False
     view = image.view()
     for key, value in q.items():
-        if key in ("limit", "marker", "sort", "sort_key", "sort_dir", "visibility",
-                   "os_hidden", "member_status"):
+        if key in (
+            "limit",
+            "marker",
+            "sort",
+            "sort_key",
+            "sort_dir",
+            "visibility",
+            "os_hidden",
+            "member_status",
+        ):
             continue
         if key == "tag":
             if not set(q.getall("tag")) <= set(image.tags):
                 return False
         elif key in ("size_min", "size_max"):
             size = image.size or 0
-            if (key == "size_min" and size < int(value)) or (key == "size_max"
-                                                              and size > int(value)):
+            if (key == "size_min" and size < int(value)) or (
+                key == "size_max" and size > int(value)
+            ):
                 return False
         elif key in ("id", "name", "status") and value.startswith("in:"):
             if str(view.get(key)) not in value[3:].split(","):
@@ -234,8 +335,11 @@ async def list_images(request: web.Request) -> web.Response:
         if marker is None:
             raise SimError(400, f"Invalid marker. Image {q['marker']} could not be found.")
     page = page_after(ordered, marker, limit, keys)
-    body: dict[str, Any] = {"images": [i.view() for i in page], "first": "/v2/images",
-                            "schema": "/v2/schemas/images"}
+    body: dict[str, Any] = {
+        "images": [i.view() for i in page],
+        "first": "/v2/images",
+        "schema": "/v2/schemas/images",
+    }
     if page and len(page) == limit:
         query = [(k, v) for k, v in q.items() if k != "marker"] + [("marker", page[-1].id)]
         body["next"] = str(request.rel_url.with_query(query)).removeprefix("/image")
@@ -258,7 +362,7 @@ async def create_image(request: web.Request) -> web.Response:
     if visibility not in ("public", "private", "shared", "community"):
         raise SimError(400, f"Invalid visibility value: {visibility}")
     if visibility == "public" and not context.is_admin:
-        raise SimError(403, 'You are not authorized to complete publicize_image action.')
+        raise SimError(403, "You are not authorized to complete publicize_image action.")
     state = _state(request)
     image_id = spec.get("id") or new_id()
     if image_id in state.images:
@@ -266,15 +370,23 @@ async def create_image(request: web.Request) -> web.Response:
     owner = spec.get("owner") if context.is_admin and spec.get("owner") else context.project_id
     extra = {k: v for k, v in spec.items() if k not in (*_BASE_ATTRS, "id", "owner")}
     image = state.add(
-        id=image_id, name=spec.get("name"), owner=owner, visibility=visibility,
-        status="queued", disk_format=spec.get("disk_format"),
-        container_format=spec.get("container_format"), min_disk=int(spec.get("min_disk", 0)),
-        min_ram=int(spec.get("min_ram", 0)), protected=bool(spec.get("protected", False)),
-        tags=spec.get("tags"), properties=extra,
+        id=image_id,
+        name=spec.get("name"),
+        owner=owner,
+        visibility=visibility,
+        status="queued",
+        disk_format=spec.get("disk_format"),
+        container_format=spec.get("container_format"),
+        min_disk=int(spec.get("min_disk", 0)),
+        min_ram=int(spec.get("min_ram", 0)),
+        protected=bool(spec.get("protected", False)),
+        tags=spec.get("tags"),
+        properties=extra,
     )
     image.os_hidden = bool(spec.get("os_hidden", False))
-    return json_response(image.view(), 201, {"Location": f"{base_url(request)}/image/v2/images/"
-                                                         f"{image.id}"})
+    return json_response(
+        image.view(), 201, {"Location": f"{base_url(request)}/image/v2/images/{image.id}"}
+    )
 
 
 async def update_image(request: web.Request) -> web.Response:
@@ -293,8 +405,11 @@ async def update_image(request: web.Request) -> web.Response:
 
 def _apply_patch(image: Image, op: Any, context: Context) -> None:
     if not isinstance(op, dict) or op.get("op") not in ("add", "replace", "remove"):
-        raise SimError(400, "Operation objects must contain exactly one member named \"add\", "
-                            "\"remove\", or \"replace\".")
+        raise SimError(
+            400,
+            'Operation objects must contain exactly one member named "add", '
+            '"remove", or "replace".',
+        )
     path = str(op.get("path", "")).lstrip("/")
     if path in _READ_ONLY or (path in ("id", "owner") and not context.is_admin):
         raise SimError(403, f"Attribute '{path}' is read-only.")
@@ -305,7 +420,7 @@ def _apply_patch(image: Image, op: Any, context: Context) -> None:
         raise SimError(409, f"Property {path} does not exist.")
     value = op.get("value")
     if path == "visibility" and value == "public" and not context.is_admin:
-        raise SimError(403, 'You are not authorized to complete publicize_image action.')
+        raise SimError(403, "You are not authorized to complete publicize_image action.")
     if path in _BASE_ATTRS or path == "owner":
         setattr(image, path, value)
     elif op["op"] == "replace" and path not in image.properties:
@@ -327,11 +442,11 @@ async def upload(request: web.Request) -> web.Response:
     image = _get(request)
     _check_owner(request, image)
     if image.status != "queued":
-        raise SimError(409, f"Image status transition from {image.status} to saving is not "
-                            "allowed")
+        raise SimError(409, f"Image status transition from {image.status} to saving is not allowed")
     if image.disk_format is None or image.container_format is None:
-        raise SimError(400, "Properties disk_format, container_format must be set prior to "
-                            "saving data.")
+        raise SimError(
+            400, "Properties disk_format, container_format must be set prior to saving data."
+        )
     image.store(await request.read())
     return web.Response(status=204)
 
@@ -340,8 +455,11 @@ async def download(request: web.Request) -> web.Response:
     image = _get(request)
     if image.data is None or image.status != "active":
         return web.Response(status=204)
-    return web.Response(body=image.data, content_type="application/octet-stream",
-                        headers={"Content-MD5": image.checksum or ""})
+    return web.Response(
+        body=image.data,
+        content_type="application/octet-stream",
+        headers={"Content-MD5": image.checksum or ""},
+    )
 
 
 async def add_tag(request: web.Request) -> web.Response:
@@ -366,8 +484,14 @@ async def delete_tag(request: web.Request) -> web.Response:
 async def schema(request: web.Request) -> web.Response:
     # Enough of Glance's schema for clients that read property names from it.
     props = {k: {"type": ["null", "string"]} for k in Image("", None, None).view()}
-    return json_response({"name": "image", "properties": props, "additionalProperties":
-                          {"type": "string"}, "links": []})
+    return json_response(
+        {
+            "name": "image",
+            "properties": props,
+            "additionalProperties": {"type": "string"},
+            "links": [],
+        }
+    )
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

@@ -20,17 +20,30 @@ from tricircle.sim.service import build_pod_app
 from tricircle.sim.volume import VolumeState
 
 # Where each catalog service type lives on a pod's port.
-_PATHS = {"compute": "/compute/v2.1", "image": "/image", "volumev3": "/volume/v3",
-          "network": "/network"}
+_PATHS = {
+    "compute": "/compute/v2.1",
+    "image": "/image",
+    "volumev3": "/volume/v3",
+    "network": "/network",
+}
 
 
 class Pod:
     """A fake OpenStack region. Its state is plain dicts, open for tests to read and seed."""
 
-    def __init__(self, name: str, *, az: str, host: str, identity: IdentityStore,
-                 compute_max_version: str = "2.96", boot_delay: float = 0.5,
-                 action_delay: float | None = None, quota: Quota | None = None,
-                 port: int = 0) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        az: str,
+        host: str,
+        identity: IdentityStore,
+        compute_max_version: str = "2.96",
+        boot_delay: float = 0.5,
+        action_delay: float | None = None,
+        quota: Quota | None = None,
+        port: int = 0,
+    ) -> None:
         self.name = name
         self.az = az
         self.host = host
@@ -53,11 +66,14 @@ class Pod:
     async def start(self) -> None:
         services = {
             "compute": compute.service(self.compute_microversions.max),
-            "image": image.SERVICE, "volume": volume.SERVICE, "network": network.SERVICE,
+            "image": image.SERVICE,
+            "volume": volume.SERVICE,
+            "network": network.SERVICE,
         }
         app = build_pod_app(self, self._identity, self._gate, services)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=0.2)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.2
+        )
         await self._runner.setup()
         await self._listen()
 
@@ -81,7 +97,8 @@ class Pod:
         self.port = sock.getsockname()[1]  # keep it: coming back up re-listens on the same port
         assert self._runner is not None and self._runner.server is not None
         self._server = await asyncio.get_running_loop().create_server(
-            self._runner.server, sock=sock)
+            self._runner.server, sock=sock
+        )
 
     def _unlisten(self) -> None:
         if self._server is not None:
@@ -160,26 +177,58 @@ class Pod:
         """An active public image unless told otherwise (see ImageState.add)."""
         return self.image.add(name=name, id=id, **attrs)
 
-    def add_flavor(self, name: str, ram: int = 512, vcpus: int = 1, disk: int = 1,
-                   id: str | None = None, **attrs: Any) -> Flavor:
+    def add_flavor(
+        self,
+        name: str,
+        ram: int = 512,
+        vcpus: int = 1,
+        disk: int = 1,
+        id: str | None = None,
+        **attrs: Any,
+    ) -> Flavor:
         flavor = Flavor(id=id or new_id(), name=name, ram=ram, vcpus=vcpus, disk=disk, **attrs)
         self.compute.flavors[flavor.id] = flavor
         return flavor
 
-    def add_server(self, name: str, project_id: str, user_id: str = "", flavor: str = "1",
-                   image: str = "", **attrs: Any) -> Server:
+    def add_server(
+        self,
+        name: str,
+        project_id: str,
+        user_id: str = "",
+        flavor: str = "1",
+        image: str = "",
+        **attrs: Any,
+    ) -> Server:
         """An ACTIVE server placed directly, for benchmarks and fixtures (no quota, no ports)."""
         host = self.compute.hosts[0]
-        server = Server(id=new_id(), name=name, project_id=project_id, user_id=user_id,
-                        flavor=self.compute.flavors[flavor], image_id=image,
-                        availability_zone=self.az, host=host, node=host, vm_state="active",
-                        task_state=None, power_state=RUNNING, launched_at=now(), **attrs)
+        server = Server(
+            id=new_id(),
+            name=name,
+            project_id=project_id,
+            user_id=user_id,
+            flavor=self.compute.flavors[flavor],
+            image_id=image,
+            availability_zone=self.az,
+            host=host,
+            node=host,
+            vm_state="active",
+            task_state=None,
+            power_state=RUNNING,
+            launched_at=now(),
+            **attrs,
+        )
         self.compute.servers[server.id] = server
         return server
 
     def info(self) -> dict[str, Any]:
-        return {"name": self.name, "az": self.az, "port": self.port,
-                "endpoints": self.endpoints(), "faults": self.faults.to_json(),
-                "compute_max_version": f"{self.compute_microversions.max[0]}."
-                                       f"{self.compute_microversions.max[1]}",
-                "servers": len(self.servers), "images": len(self.images)}
+        return {
+            "name": self.name,
+            "az": self.az,
+            "port": self.port,
+            "endpoints": self.endpoints(),
+            "faults": self.faults.to_json(),
+            "compute_max_version": f"{self.compute_microversions.max[0]}."
+            f"{self.compute_microversions.max[1]}",
+            "servers": len(self.servers),
+            "images": len(self.images),
+        }

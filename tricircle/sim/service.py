@@ -43,16 +43,25 @@ class Service:
 
 # Nova and Cinder name their faults the same way (wsgi.Fault); anything unlisted is computeFault.
 _FAULT_NAMES = {
-    400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
-    405: "badMethod", 409: "conflictingRequest", 413: "overLimit", 415: "badMediaType",
-    429: "overLimit", 501: "notImplemented", 503: "serviceUnavailable",
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    429: "overLimit",
+    501: "notImplemented",
+    503: "serviceUnavailable",
 }
 
 
 def render_fault(request: web.Request, err: SimError) -> web.Response:
     name = _FAULT_NAMES.get(err.status, "computeFault")
-    return json_response({name: {"code": err.status, "message": err.message}}, err.status,
-                         err.headers)
+    return json_response(
+        {name: {"code": err.status, "message": err.message}}, err.status, err.headers
+    )
 
 
 POD: web.AppKey[Pod] = web.AppKey("pod")
@@ -72,8 +81,9 @@ def microversion(request: web.Request) -> tuple[int, int]:
     return request[MV]
 
 
-def build_pod_app(pod: Pod, identity: IdentityStore, gate: FaultGate,
-                  services: Mapping[str, Service]) -> web.Application:
+def build_pod_app(
+    pod: Pod, identity: IdentityStore, gate: FaultGate, services: Mapping[str, Service]
+) -> web.Application:
     @web.middleware
     async def errors(request: web.Request, handler: Callable) -> web.StreamResponse:
         svc = services.get(request.path.split("/", 2)[1])
@@ -90,11 +100,15 @@ def build_pod_app(pod: Pod, identity: IdentityStore, gate: FaultGate,
         except web.HTTPException:
             raise
         except Exception:
-            log.exception("simulated pod %s failed on %s %s", pod.name, request.method,
-                          request.path)
+            log.exception(
+                "simulated pod %s failed on %s %s", pod.name, request.method, request.path
+            )
             err = SimError(500, "Unexpected API Error.")
-        return svc.render_error(request, err) if svc else json_response(
-            {"error": err.message}, err.status)
+        return (
+            svc.render_error(request, err)
+            if svc
+            else json_response({"error": err.message}, err.status)
+        )
 
     @web.middleware
     async def auth(request: web.Request, handler: Callable) -> web.StreamResponse:
@@ -123,8 +137,9 @@ def build_pod_app(pod: Pod, identity: IdentityStore, gate: FaultGate,
         response.headers.update(headers)
         return response
 
-    app = web.Application(middlewares=[request_id_middleware, errors, gate.middleware(), auth,
-                                       microversions])
+    app = web.Application(
+        middlewares=[request_id_middleware, errors, gate.middleware(), auth, microversions]
+    )
     app[POD] = pod
     for svc in services.values():
         if svc.add_routes:

@@ -52,21 +52,35 @@ class Volume:
     updated_at: float = field(default_factory=now)
 
     def view(self, base: str, detail: bool) -> dict[str, Any]:
-        links = [{"rel": "self", "href": f"{base}/volumes/{self.id}"},
-                 {"rel": "bookmark", "href": f"{base}/volumes/{self.id}"}]
+        links = [
+            {"rel": "self", "href": f"{base}/volumes/{self.id}"},
+            {"rel": "bookmark", "href": f"{base}/volumes/{self.id}"},
+        ]
         body: dict[str, Any] = {"id": self.id, "name": self.name, "links": links}
         if not detail:
             return body
-        body.update({
-            "status": self.status, "size": self.size, "availability_zone": self.availability_zone,
-            "created_at": isotime(self.created_at), "updated_at": isotime(self.updated_at),
-            "description": self.description, "volume_type": self.volume_type,
-            "snapshot_id": None, "source_volid": None, "metadata": dict(self.metadata),
-            "bootable": str(self.bootable).lower(), "encrypted": False, "multiattach": False,
-            "replication_status": None, "consistencygroup_id": None, "user_id": self.user_id,
-            "attachments": list(self.attachments),
-            "os-vol-tenant-attr:tenant_id": self.project_id,
-        })
+        body.update(
+            {
+                "status": self.status,
+                "size": self.size,
+                "availability_zone": self.availability_zone,
+                "created_at": isotime(self.created_at),
+                "updated_at": isotime(self.updated_at),
+                "description": self.description,
+                "volume_type": self.volume_type,
+                "snapshot_id": None,
+                "source_volid": None,
+                "metadata": dict(self.metadata),
+                "bootable": str(self.bootable).lower(),
+                "encrypted": False,
+                "multiattach": False,
+                "replication_status": None,
+                "consistencygroup_id": None,
+                "user_id": self.user_id,
+                "attachments": list(self.attachments),
+                "os-vol-tenant-attr:tenant_id": self.project_id,
+            }
+        )
         if self.image_id:
             body["volume_image_metadata"] = {"image_id": self.image_id}
         return body
@@ -80,9 +94,17 @@ class VolumeState:
     def attach(self, volume_id: str, server_id: str, device: str) -> None:
         volume = self.volumes[volume_id]
         volume.status = "in-use"
-        volume.attachments = [{"id": volume_id, "attachment_id": new_id(), "volume_id": volume_id,
-                               "server_id": server_id, "device": device,
-                               "attached_at": isotime(now()), "host_name": None}]
+        volume.attachments = [
+            {
+                "id": volume_id,
+                "attachment_id": new_id(),
+                "volume_id": volume_id,
+                "server_id": server_id,
+                "device": device,
+                "attached_at": isotime(now()),
+                "host_name": None,
+            }
+        ]
         volume.updated_at = now()
 
     def detach(self, volume_id: str) -> None:
@@ -107,9 +129,13 @@ def _get(request: web.Request) -> Volume:
 
 
 _SORT: dict[str, Callable[[Volume], Any]] = {
-    "created_at": lambda v: v.created_at, "updated_at": lambda v: v.updated_at,
-    "name": lambda v: v.name, "size": lambda v: v.size, "status": lambda v: v.status,
-    "id": lambda v: v.id, "availability_zone": lambda v: v.availability_zone,
+    "created_at": lambda v: v.created_at,
+    "updated_at": lambda v: v.updated_at,
+    "name": lambda v: v.name,
+    "size": lambda v: v.size,
+    "status": lambda v: v.status,
+    "id": lambda v: v.id,
+    "availability_zone": lambda v: v.availability_zone,
 }
 
 
@@ -119,8 +145,9 @@ async def list_volumes(request: web.Request) -> web.Response:
     context = ctx(request)
     state = pod_of(request).volume
     all_tenants = context.is_admin and q.get("all_tenants") not in (None, "0", "false")
-    volumes = [v for v in state.volumes.values()
-               if all_tenants or v.project_id == context.project_id]
+    volumes = [
+        v for v in state.volumes.values() if all_tenants or v.project_id == context.project_id
+    ]
     for attr in ("name", "status", "availability_zone", "bootable"):
         if attr in q:
             volumes = [v for v in volumes if str(v.view("", True)[attr]) == q[attr]]
@@ -160,23 +187,36 @@ async def create_volume(request: web.Request) -> web.Response:
     try:
         size = int(size)
     except (TypeError, ValueError):
-        raise SimError(400, f"Invalid input for field/attribute size. Value: {size}. "
-                            f"{size!r} is not of type 'integer', 'string'") from None
+        raise SimError(
+            400,
+            f"Invalid input for field/attribute size. Value: {size}. "
+            f"{size!r} is not of type 'integer', 'string'",
+        ) from None
     if size < 1:
-        raise SimError(400, f"Invalid input for field/attribute size. Value: {size}. "
-                            f"{size} is less than the minimum of 1")
+        raise SimError(
+            400,
+            f"Invalid input for field/attribute size. Value: {size}. "
+            f"{size} is less than the minimum of 1",
+        )
     az = spec.get("availability_zone") or pod.volume.az
     if az != pod.volume.az:
-        raise SimError(400, "Invalid input received: Availability zone "
-                            f"'{az}' is invalid.")
+        raise SimError(400, f"Invalid input received: Availability zone '{az}' is invalid.")
     image_id = spec.get("imageRef")
     if image_id and pod.image.visible(image_id, context) is None:
         raise SimError(400, "Invalid image identifier or unable to access requested image.")
-    volume = Volume(new_id(), spec.get("name"), context.project_id or "", context.user_id, size,
-                    az, description=spec.get("description"),
-                    volume_type=spec.get("volume_type") or "__DEFAULT__",
-                    bootable=bool(image_id), image_id=image_id,
-                    metadata=dict(spec.get("metadata") or {}))
+    volume = Volume(
+        new_id(),
+        spec.get("name"),
+        context.project_id or "",
+        context.user_id,
+        size,
+        az,
+        description=spec.get("description"),
+        volume_type=spec.get("volume_type") or "__DEFAULT__",
+        bootable=bool(image_id),
+        image_id=image_id,
+        metadata=dict(spec.get("metadata") or {}),
+    )
     pod.volume.volumes[volume.id] = volume
 
     def ready() -> None:
@@ -191,24 +231,36 @@ async def create_volume(request: web.Request) -> web.Response:
 async def delete_volume(request: web.Request) -> web.Response:
     pod = pod_of(request)
     volume = _get(request)
-    if volume.status not in ("available", "error", "error_restoring", "error_extending",
-                             "error_managing") or volume.attachments:
-        raise SimError(400, "Invalid volume: Volume status must be available or error or "
-                            "error_restoring or error_extending or error_managing and must not "
-                            "be migrating, attached, belong to a group, have snapshots, "
-                            "awaiting a transfer, or be disassociated from snapshots after "
-                            "volume transfer.")
+    if (
+        volume.status
+        not in ("available", "error", "error_restoring", "error_extending", "error_managing")
+        or volume.attachments
+    ):
+        raise SimError(
+            400,
+            "Invalid volume: Volume status must be available or error or "
+            "error_restoring or error_extending or error_managing and must not "
+            "be migrating, attached, belong to a group, have snapshots, "
+            "awaiting a transfer, or be disassociated from snapshots after "
+            "volume transfer.",
+        )
     volume.status = "deleting"
     pod.later(pod.boot_delay, lambda: pod.volume.volumes.pop(volume.id, None))
     return web.Response(status=202)
 
 
 def _version_doc(request: web.Request) -> dict[str, Any]:
-    return {"id": "v3.0", "status": "CURRENT", "version": version_str(MICROVERSIONS.max),
-            "min_version": version_str(MICROVERSIONS.min), "updated": "2023-08-31T00:00:00Z",
-            "links": [{"rel": "self", "href": f"{base_url(request)}/volume/v3/"}],
-            "media-types": [{"base": "application/json",
-                             "type": "application/vnd.openstack.volume+json;version=3"}]}
+    return {
+        "id": "v3.0",
+        "status": "CURRENT",
+        "version": version_str(MICROVERSIONS.max),
+        "min_version": version_str(MICROVERSIONS.min),
+        "updated": "2023-08-31T00:00:00Z",
+        "links": [{"rel": "self", "href": f"{base_url(request)}/volume/v3/"}],
+        "media-types": [
+            {"base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"}
+        ],
+    }
 
 
 @public

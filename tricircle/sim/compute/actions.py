@@ -27,9 +27,14 @@ from tricircle.sim.service import ctx, microversion, require_admin
 Handler = Callable[[web.Request, Server, Any], Awaitable[web.Response]]
 
 
-def _transition(request: web.Request, server: Server, task_state: str,
-                vm_state: str, power_state: int, then: Callable[[Server], None] | None = None,
-                ) -> None:
+def _transition(
+    request: web.Request,
+    server: Server,
+    task_state: str,
+    vm_state: str,
+    power_state: int,
+    then: Callable[[Server], None] | None = None,
+) -> None:
     """Sets the task state now and lands in `vm_state` once the pod's action delay passed."""
     pod = pod_of(request)
     server.task_state = task_state
@@ -72,14 +77,22 @@ class Simple:
 async def reboot(request: web.Request, server: Server, value: Any) -> web.Response:
     kind = value.get("type") if isinstance(value, dict) else None
     if kind not in ("SOFT", "HARD", "soft", "hard"):
-        raise invalid("reboot", value, "'type' is a required property" if kind is None
-                      else f"{kind!r} is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', "
-                           "'soft']")
+        raise invalid(
+            "reboot",
+            value,
+            "'type' is a required property"
+            if kind is None
+            else f"{kind!r} is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']",
+        )
     check_locked(request, server)
     hard = kind.upper() == "HARD"
     allowed = ("active", "stopped", "paused", "suspended", "error") if hard else ("active",)
-    check_state(server, "reboot", allowed, (None, "rebooting", "reboot_pending",
-                                            "reboot_started") if hard else (None,))
+    check_state(
+        server,
+        "reboot",
+        allowed,
+        (None, "rebooting", "reboot_pending", "reboot_started") if hard else (None,),
+    )
     _transition(request, server, "rebooting_hard" if hard else "rebooting", "active", RUNNING)
     return _accepted()
 
@@ -137,8 +150,14 @@ async def revert_resize(request: web.Request, server: Server, value: Any) -> web
             s.flavor, s.old_flavor = s.old_flavor, None
 
     back = server.prior_vm_state or "active"
-    _transition(request, server, "resize_reverting", back,
-                RUNNING if back == "active" else SHUTDOWN, restore)
+    _transition(
+        request,
+        server,
+        "resize_reverting",
+        back,
+        RUNNING if back == "active" else SHUTDOWN,
+        restore,
+    )
     return _accepted()
 
 
@@ -151,24 +170,30 @@ async def create_image(request: web.Request, server: Server, value: Any) -> web.
     base = pod.image.images.get(server.image_id)
     props = dict(value.get("metadata") or {})
     image = pod.image.add(
-        name=value["name"], owner=server.project_id, visibility="private",
+        name=value["name"],
+        owner=server.project_id,
+        visibility="private",
         disk_format=base.disk_format if base else "qcow2",
         container_format=base.container_format if base else "bare",
-        min_disk=server.flavor.disk, properties={**props, "image_type": "snapshot",
-                                                 "instance_uuid": server.id},
-        status="active", data=b"",
+        min_disk=server.flavor.disk,
+        properties={**props, "image_type": "snapshot", "instance_uuid": server.id},
+        status="active",
+        data=b"",
     )
     if microversion(request) >= (2, 45):
         return json_response({"image_id": image.id}, 202)
-    return web.Response(status=202, headers={
-        "Location": f"{api_base(request).rsplit('/v2.1', 1)[0]}/images/{image.id}"})
+    return web.Response(
+        status=202,
+        headers={"Location": f"{api_base(request).rsplit('/v2.1', 1)[0]}/images/{image.id}"},
+    )
 
 
 async def lock(request: web.Request, server: Server, value: Any) -> web.Response:
     reason = value.get("locked_reason") if isinstance(value, dict) else None
     if reason is not None and microversion(request) < (2, 73):
-        raise invalid("lock", value, "Additional properties are not allowed ('locked_reason' "
-                                     "was unexpected)")
+        raise invalid(
+            "lock", value, "Additional properties are not allowed ('locked_reason' was unexpected)"
+        )
     server.locked_by = "admin" if ctx(request).is_admin else "owner"
     server.locked_reason = reason
     server.touch()
@@ -177,8 +202,11 @@ async def lock(request: web.Request, server: Server, value: Any) -> web.Response
 
 async def unlock(request: web.Request, server: Server, value: Any) -> web.Response:
     if server.locked_by == "admin" and not ctx(request).is_admin:
-        raise SimError(403, "Policy doesn't allow os_compute_api:os-lock-server:unlock:"
-                            "unlock_override to be performed.")
+        raise SimError(
+            403,
+            "Policy doesn't allow os_compute_api:os-lock-server:unlock:"
+            "unlock_override to be performed.",
+        )
     server.locked_by = None
     server.locked_reason = None
     server.touch()
@@ -199,8 +227,7 @@ async def rebuild(request: web.Request, server: Server, value: Any) -> web.Respo
         server.name = check_name(value["name"])
     server.image_id = image_id
     back = "stopped" if server.vm_state == "stopped" else "active"
-    _transition(request, server, "rebuilding", back,
-                SHUTDOWN if back == "stopped" else RUNNING)
+    _transition(request, server, "rebuilding", back, SHUTDOWN if back == "stopped" else RUNNING)
     body = server_detail(server, api_base(request), microversion(request), ctx(request).is_admin)
     return json_response({"server": body}, 202)
 
@@ -212,24 +239,28 @@ def security_group(adding: bool) -> Handler:
     return handler
 
 
-def _security_group(request: web.Request, server: Server, value: Any,
-                    adding: bool) -> web.Response:
+def _security_group(request: web.Request, server: Server, value: Any, adding: bool) -> web.Response:
     if not isinstance(value, dict) or not value.get("name"):
         raise SimError(400, "Missing parameter name")
     pod = pod_of(request)
     group = pod.network.find_security_group(server.project_id, value["name"])
     if group is None:
-        raise SimError(404, f"Security group {value['name']} not found for project "
-                            f"{server.project_id}.")
+        raise SimError(
+            404, f"Security group {value['name']} not found for project {server.project_id}."
+        )
     if adding:
         if group["name"] in server.security_groups:
-            raise SimError(400, f"Security group {group['name']} is already associated with "
-                                f"the instance {server.id}")
+            raise SimError(
+                400,
+                f"Security group {group['name']} is already associated with "
+                f"the instance {server.id}",
+            )
         server.security_groups.append(group["name"])
     else:
         if group["name"] not in server.security_groups:
-            raise SimError(400, f"Security group {group['name']} not associated with the "
-                                f"instance {server.id}")
+            raise SimError(
+                400, f"Security group {group['name']} not associated with the instance {server.id}"
+            )
         server.security_groups.remove(group["name"])
     server.touch()
     return _accepted()
@@ -239,8 +270,9 @@ async def reset_state(request: web.Request, server: Server, value: Any) -> web.R
     require_admin(request, "os_compute_api:os-admin-actions:reset_state")
     wanted = value.get("state") if isinstance(value, dict) else None
     if wanted not in ("active", "error"):
-        raise invalid("os-resetState/state", wanted, f"{wanted!r} is not one of ['active', "
-                                                     "'error']")
+        raise invalid(
+            "os-resetState/state", wanted, f"{wanted!r} is not one of ['active', 'error']"
+        )
     server.vm_state = wanted
     server.task_state = None
     server.touch()
@@ -261,8 +293,9 @@ ACTIONS: dict[str, Handler] = {
     "suspend": Simple("suspend", ("active",), "suspending", "suspended", SUSPENDED),
     "resume": Simple("resume", ("suspended",), "resuming", "active", RUNNING),
     "shelve": Simple("shelve", _ANY_RUNNING, "shelving", "shelved_offloaded", SHUTDOWN),
-    "unshelve": Simple("unshelve", ("shelved", "shelved_offloaded"), "unshelving", "active",
-                       RUNNING),
+    "unshelve": Simple(
+        "unshelve", ("shelved", "shelved_offloaded"), "unshelving", "active", RUNNING
+    ),
     "reboot": reboot,
     "rescue": rescue,
     "unrescue": unrescue,
@@ -285,7 +318,7 @@ async def server_action(request: web.Request) -> web.Response:
     body = await read_json(request)
     if not isinstance(body, dict) or len(body) != 1:
         raise SimError(400, "There is either no action specified or more than one action.")
-    (name, value), = body.items()
+    ((name, value),) = body.items()
     handler = ACTIONS.get(name)
     if handler is None:
         raise SimError(404, "There is no such action: " + name)

@@ -61,16 +61,18 @@ def check_metadata(value: Any, field: str = "metadata") -> dict[str, str]:
         raise invalid(field, value, f"{value!r} is not of type 'object'")
     for k, v in value.items():
         if not 1 <= len(k) <= 255:
-            raise invalid(field, value, f"Additional properties are not allowed ({k!r} was "
-                                        "unexpected)")
+            raise invalid(
+                field, value, f"Additional properties are not allowed ({k!r} was unexpected)"
+            )
         if not isinstance(v, str) or len(v) > 255:
             raise invalid(f"{field}/{k}", v, f"{v!r} is not of type 'string'")
     return dict(value)
 
 
 def positive_int(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not (isinstance(value, int) or
-                                       (isinstance(value, str) and value.isdigit())):
+    if isinstance(value, bool) or not (
+        isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+    ):
         raise invalid(field, value, f"{value!r} is not of type 'integer', 'string'")
     number = int(value)
     if number < 1:
@@ -90,5 +92,8 @@ def ref_id(value: Any, field: str) -> str:
 def only_from(mv: tuple[int, int], minimum: tuple[int, int], field: str) -> None:
     """A request key that the requested microversion does not know yet."""
     if mv < minimum:
-        raise SimError(400, "Invalid input for field/attribute server. Value: ... . "
-                            f"Additional properties are not allowed ('{field}' was unexpected)")
+        raise SimError(
+            400,
+            "Invalid input for field/attribute server. Value: ... . "
+            f"Additional properties are not allowed ('{field}' was unexpected)",
+        )

@@ -23,18 +23,28 @@ from tricircle.sim.http import (
 from tricircle.sim.service import ctx, microversion, require_admin
 
 MAX_LIMIT = 1000
-_SORT = {"flavorid": lambda f: f.id, "name": lambda f: f.name, "memory_mb": lambda f: f.ram,
-         "vcpus": lambda f: f.vcpus, "root_gb": lambda f: f.disk, "id": lambda f: f.seq,
-         "created_at": lambda f: f.seq, "swap": lambda f: f.swap,
-         "ephemeral_gb": lambda f: f.ephemeral, "rxtx_factor": lambda f: f.rxtx_factor,
-         "disabled": lambda f: f.disabled, "is_public": lambda f: f.is_public,
-         "description": lambda f: f.description}
+_SORT = {
+    "flavorid": lambda f: f.id,
+    "name": lambda f: f.name,
+    "memory_mb": lambda f: f.ram,
+    "vcpus": lambda f: f.vcpus,
+    "root_gb": lambda f: f.disk,
+    "id": lambda f: f.seq,
+    "created_at": lambda f: f.seq,
+    "swap": lambda f: f.swap,
+    "ephemeral_gb": lambda f: f.ephemeral,
+    "rxtx_factor": lambda f: f.rxtx_factor,
+    "disabled": lambda f: f.disabled,
+    "is_public": lambda f: f.is_public,
+    "description": lambda f: f.description,
+}
 
 
 def _get(request: web.Request) -> Flavor:
     flavor_id = request.match_info["flavor_id"]
     flavor = state(request).flavors.get(flavor_id)
-    if flavor is None:
+    context = ctx(request)
+    if flavor is None or not flavor.usable_by(context.project_id, context.is_admin):
         raise SimError(404, f"Flavor {flavor_id} could not be found.")
     return flavor
 
@@ -47,7 +57,8 @@ async def list_flavors(request: web.Request) -> web.Response:
     # Non-admins see public flavors; admins all, unless is_public narrows it.
     is_public = q.get("is_public")
     if not admin:
-        flavors = [f for f in flavors if f.is_public]
+        project = ctx(request).project_id
+        flavors = [f for f in flavors if f.usable_by(project, admin)]
     elif is_public is not None and is_public.lower() != "none":
         flavors = [f for f in flavors if f.is_public == truthy(is_public)]
     for param, attr in (("minRam", "ram"), ("minDisk", "disk")):
@@ -71,17 +82,23 @@ async def list_flavors(request: web.Request) -> web.Response:
             raise SimError(400, f"marker [{q['marker']}] not found")
     page = page_after(ordered, marker, limit, keys)
     mv = microversion(request)
-    body: dict[str, Any] = {"flavors": [flavor_view(f, api_base(request), mv, detail)
-                                        for f in page]}
+    body: dict[str, Any] = {
+        "flavors": [flavor_view(f, api_base(request), mv, detail) for f in page]
+    }
     if page and len(page) == limit:
-        body["flavors_links"] = [{"rel": "next", "href": next_link(
-            request, page[-1].id, limit if "limit" in q else None)}]
+        body["flavors_links"] = [
+            {
+                "rel": "next",
+                "href": next_link(request, page[-1].id, limit if "limit" in q else None),
+            }
+        ]
     return json_response(body)
 
 
 async def show_flavor(request: web.Request) -> web.Response:
-    return json_response({"flavor": flavor_view(_get(request), api_base(request),
-                                                microversion(request), True)})
+    return json_response(
+        {"flavor": flavor_view(_get(request), api_base(request), microversion(request), True)}
+    )
 
 
 def _number(spec: dict[str, Any], key: str, default: int | None, minimum: int) -> int:
@@ -110,17 +127,21 @@ async def create_flavor(request: web.Request) -> web.Response:
     if any(f.name == name for f in flavors.values()):
         raise SimError(409, f"Flavor with name {name} already exists.")
     flavor = Flavor(
-        id=str(flavor_id), name=name,
-        ram=_number(spec, "ram", None, 1), vcpus=_number(spec, "vcpus", None, 1),
-        disk=_number(spec, "disk", None, 0), swap=_number(spec, "swap", 0, 0),
+        id=str(flavor_id),
+        name=name,
+        ram=_number(spec, "ram", None, 1),
+        vcpus=_number(spec, "vcpus", None, 1),
+        disk=_number(spec, "disk", None, 0),
+        swap=_number(spec, "swap", 0, 0),
         ephemeral=_number(spec, "OS-FLV-EXT-DATA:ephemeral", 0, 0),
         rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
         is_public=bool(spec.get("os-flavor-access:is_public", True)),
         description=spec.get("description"),
     )
     flavors[flavor.id] = flavor
-    return json_response({"flavor": flavor_view(flavor, api_base(request),
-                                                microversion(request), True)})
+    return json_response(
+        {"flavor": flavor_view(flavor, api_base(request), microversion(request), True)}
+    )
 
 
 async def delete_flavor(request: web.Request) -> web.Response:
@@ -172,6 +193,53 @@ async def delete_extra_spec(request: web.Request) -> web.Response:
     return web.Response(status=202)
 
 
+def _access_view(flavor: Flavor) -> web.Response:
+    return json_response(
+        {
+            "flavor_access": [
+                {"flavor_id": flavor.id, "tenant_id": p} for p in sorted(flavor.projects)
+            ]
+        }
+    )
+
+
+async def list_access(request: web.Request) -> web.Response:
+    require_admin(request, "os_compute_api:os-flavor-access")
+    flavor = _get(request)
+    if flavor.is_public:
+        raise SimError(404, "Access list not available for public flavors.")
+    return _access_view(flavor)
+
+
+async def flavor_action(request: web.Request) -> web.Response:
+    require_admin(request, "os_compute_api:os-flavor-access:add_tenant_access")
+    flavor = _get(request)
+    body = await read_json(request)
+    if not isinstance(body, dict) or len(body) != 1:
+        raise SimError(400, "Invalid input for field/attribute. Exactly one action is expected.")
+    ((action, spec),) = body.items()
+    if action not in ("addTenantAccess", "removeTenantAccess"):
+        raise SimError(400, f"There is no such action: {action}")
+    tenant = spec.get("tenant") if isinstance(spec, dict) else None
+    if not isinstance(tenant, str) or not tenant:
+        raise invalid(action, spec, "'tenant' is a required property")
+    if flavor.is_public:
+        raise SimError(409, "Can not add access to a public flavor.")
+    if action == "addTenantAccess":
+        if tenant in flavor.projects:
+            raise SimError(
+                409,
+                f"Flavor access already exists for flavor {flavor.id} "
+                f"and project {tenant} combination.",
+            )
+        flavor.projects.add(tenant)
+    else:
+        if tenant not in flavor.projects:
+            raise SimError(404, f"Flavor access not found for {flavor.id} / {tenant} combination.")
+        flavor.projects.discard(tenant)
+    return _access_view(flavor)
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
     base = "/compute/v2.1/flavors"
     router.add_get(base, list_flavors)
@@ -184,3 +252,5 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get(f"{base}/{{flavor_id}}/os-extra_specs/{{key}}", show_extra_spec)
     router.add_put(f"{base}/{{flavor_id}}/os-extra_specs/{{key}}", update_extra_spec)
     router.add_delete(f"{base}/{{flavor_id}}/os-extra_specs/{{key}}", delete_extra_spec)
+    router.add_get(f"{base}/{{flavor_id}}/os-flavor-access", list_access)
+    router.add_post(f"{base}/{{flavor_id}}/action", flavor_action)

@@ -28,7 +28,7 @@ def _fingerprint(public_key: str) -> str:
     except (IndexError, binascii.Error):
         raise SimError(400, "Keypair data is invalid: failed to generate fingerprint") from None
     digest = hashlib.md5(blob).hexdigest()
-    return ":".join(digest[i:i + 2] for i in range(0, 32, 2))
+    return ":".join(digest[i : i + 2] for i in range(0, 32, 2))
 
 
 def _generate() -> tuple[str, str]:
@@ -45,13 +45,24 @@ def _generate() -> tuple[str, str]:
 
 
 def _view(kp: Keypair, mv: tuple[int, int], full: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {"name": kp.name, "public_key": kp.public_key,
-                            "fingerprint": kp.fingerprint}
+    body: dict[str, Any] = {
+        "name": kp.name,
+        "public_key": kp.public_key,
+        "fingerprint": kp.fingerprint,
+    }
     if mv >= (2, 2):
         body["type"] = kp.type
     if full:
-        body.update({"user_id": kp.user_id, "created_at": isotime(kp.created_at),
-                     "deleted": False, "deleted_at": None, "updated_at": None, "id": kp.seq})
+        body.update(
+            {
+                "user_id": kp.user_id,
+                "created_at": isotime(kp.created_at),
+                "deleted": False,
+                "deleted_at": None,
+                "updated_at": None,
+                "id": kp.seq,
+            }
+        )
     return body
 
 
@@ -61,8 +72,9 @@ def _owner(request: web.Request) -> str:
     wanted = request.rel_url.query.get("user_id")
     if wanted and microversion(request) >= (2, 10) and wanted != context.user_id:
         if not context.is_admin:
-            raise SimError(403, "Policy doesn't allow os_compute_api:os-keypairs:index to be "
-                                "performed.")
+            raise SimError(
+                403, "Policy doesn't allow os_compute_api:os-keypairs:index to be performed."
+            )
         return wanted
     return context.user_id
 
@@ -70,8 +82,9 @@ def _owner(request: web.Request) -> str:
 async def list_keypairs(request: web.Request) -> web.Response:
     user = _owner(request)
     mv = microversion(request)
-    mine = sorted((k for k in state(request).keypairs.values() if k.user_id == user),
-                  key=lambda k: k.name)
+    mine = sorted(
+        (k for k in state(request).keypairs.values() if k.user_id == user), key=lambda k: k.name
+    )
     return json_response({"keypairs": [{"keypair": _view(k, mv, False)} for k in mine]})
 
 
@@ -100,8 +113,9 @@ async def create_keypair(request: web.Request) -> web.Response:
     user = context.user_id
     if spec.get("user_id") and mv >= (2, 10) and spec["user_id"] != user:
         if not context.is_admin:
-            raise SimError(403, "Policy doesn't allow os_compute_api:os-keypairs:create to be "
-                                "performed.")
+            raise SimError(
+                403, "Policy doesn't allow os_compute_api:os-keypairs:create to be performed."
+            )
         user = spec["user_id"]
     compute = state(request)
     if (user, name) in compute.keypairs:

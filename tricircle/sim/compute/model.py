@@ -14,18 +14,37 @@ NOSTATE, RUNNING, PAUSED, SHUTDOWN, SUSPENDED = 0, 1, 3, 4, 7
 
 # vm_state -> status, with the task states that override it (nova.api.openstack.common).
 _STATUS: dict[str, tuple[str, dict[str, str]]] = {
-    "active": ("ACTIVE", {
-        "rebooting": "REBOOT", "reboot_pending": "REBOOT", "reboot_started": "REBOOT",
-        "rebooting_hard": "HARD_REBOOT", "reboot_pending_hard": "HARD_REBOOT",
-        "reboot_started_hard": "HARD_REBOOT", "rebuilding": "REBUILD",
-        "rebuild_block_device_mapping": "REBUILD", "rebuild_spawning": "REBUILD",
-        "resize_prep": "RESIZE", "resize_migrating": "RESIZE", "resize_migrated": "RESIZE",
-        "resize_finish": "RESIZE", "migrating": "MIGRATING", "updating_password": "PASSWORD",
-    }),
+    "active": (
+        "ACTIVE",
+        {
+            "rebooting": "REBOOT",
+            "reboot_pending": "REBOOT",
+            "reboot_started": "REBOOT",
+            "rebooting_hard": "HARD_REBOOT",
+            "reboot_pending_hard": "HARD_REBOOT",
+            "reboot_started_hard": "HARD_REBOOT",
+            "rebuilding": "REBUILD",
+            "rebuild_block_device_mapping": "REBUILD",
+            "rebuild_spawning": "REBUILD",
+            "resize_prep": "RESIZE",
+            "resize_migrating": "RESIZE",
+            "resize_migrated": "RESIZE",
+            "resize_finish": "RESIZE",
+            "migrating": "MIGRATING",
+            "updating_password": "PASSWORD",
+        },
+    ),
     "building": ("BUILD", {}),
-    "stopped": ("SHUTOFF", {"resize_prep": "RESIZE", "resize_migrating": "RESIZE",
-                            "resize_migrated": "RESIZE", "resize_finish": "RESIZE",
-                            "rebuilding": "REBUILD"}),
+    "stopped": (
+        "SHUTOFF",
+        {
+            "resize_prep": "RESIZE",
+            "resize_migrating": "RESIZE",
+            "resize_migrated": "RESIZE",
+            "resize_finish": "RESIZE",
+            "rebuilding": "REBUILD",
+        },
+    ),
     "resized": ("VERIFY_RESIZE", {"resize_reverting": "REVERT_RESIZE"}),
     "paused": ("PAUSED", {"migrating": "MIGRATING"}),
     "suspended": ("SUSPENDED", {}),
@@ -67,13 +86,23 @@ class Flavor:
     disabled: bool = False
     description: str | None = None
     extra_specs: dict[str, str] = field(default_factory=dict)
+    projects: set[str] = field(default_factory=set)  # who may use it when private
     seq: int = field(default_factory=lambda: next(_seq))
+
+    def usable_by(self, project_id: str | None, admin: bool) -> bool:
+        return self.is_public or admin or project_id in self.projects
 
     def embedded(self) -> dict[str, Any]:
         """The flavor as servers show it from 2.47 on."""
-        return {"vcpus": self.vcpus, "ram": self.ram, "disk": self.disk,
-                "ephemeral": self.ephemeral, "swap": self.swap, "original_name": self.name,
-                "extra_specs": dict(self.extra_specs)}
+        return {
+            "vcpus": self.vcpus,
+            "ram": self.ram,
+            "disk": self.disk,
+            "ephemeral": self.ephemeral,
+            "swap": self.swap,
+            "original_name": self.name,
+            "extra_specs": dict(self.extra_specs),
+        }
 
 
 DEFAULT_FLAVORS = (
@@ -181,27 +210,36 @@ class Server:
         for iface in self.interfaces:
             entries = out.setdefault(iface.network_name, [])
             for ip in iface.fixed_ips:
-                entries.append({
-                    "version": 6 if ":" in ip["ip_address"] else 4,
-                    "addr": ip["ip_address"],
-                    "OS-EXT-IPS:type": "fixed",
-                    "OS-EXT-IPS-MAC:mac_addr": iface.mac,
-                })
+                entries.append(
+                    {
+                        "version": 6 if ":" in ip["ip_address"] else 4,
+                        "addr": ip["ip_address"],
+                        "OS-EXT-IPS:type": "fixed",
+                        "OS-EXT-IPS-MAC:mac_addr": iface.mac,
+                    }
+                )
         return out
 
     def ips(self) -> list[str]:
         return [ip["ip_address"] for i in self.interfaces for ip in i.fixed_ips]
 
 
-def check_state(server: Server, action: str, vm_states: tuple[str, ...] | None,
-                task_states: tuple[str | None, ...] | None = (None,)) -> None:
+def check_state(
+    server: Server,
+    action: str,
+    vm_states: tuple[str, ...] | None,
+    task_states: tuple[str | None, ...] | None = (None,),
+) -> None:
     """Nova's check_instance_state: 409 naming the attribute that is in the way."""
     if vm_states is not None and server.vm_state not in vm_states:
-        raise SimError(409, f"Cannot '{action}' instance {server.id} while it is in vm_state "
-                            f"{server.vm_state}")
+        raise SimError(
+            409, f"Cannot '{action}' instance {server.id} while it is in vm_state {server.vm_state}"
+        )
     if task_states is not None and server.task_state not in task_states:
-        raise SimError(409, f"Cannot '{action}' instance {server.id} while it is in task_state "
-                            f"{server.task_state}")
+        raise SimError(
+            409,
+            f"Cannot '{action}' instance {server.id} while it is in task_state {server.task_state}",
+        )
 
 
 @dataclass
@@ -230,10 +268,14 @@ class ComputeState:
 
     def __post_init__(self) -> None:
         for flavor in DEFAULT_FLAVORS:
-            self.flavors[flavor.id] = Flavor(**{**flavor.__dict__, "seq": next(_seq),
-                                                "extra_specs": {}})
+            self.flavors[flavor.id] = Flavor(
+                **{**flavor.__dict__, "seq": next(_seq), "extra_specs": {}}
+            )
 
     def usage(self, project_id: str) -> dict[str, int]:
         mine = [s for s in self.servers.values() if s.project_id == project_id]
-        return {"instances": len(mine), "cores": sum(s.flavor.vcpus for s in mine),
-                "ram": sum(s.flavor.ram for s in mine)}
+        return {
+            "instances": len(mine),
+            "cores": sum(s.flavor.vcpus for s in mine),
+            "ram": sum(s.flavor.ram for s in mine),
+        }

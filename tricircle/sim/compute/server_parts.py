@@ -81,8 +81,10 @@ async def list_ips(request: web.Request) -> web.Response:
 
 
 def _plain_addresses(server: Server) -> dict[str, list[dict[str, Any]]]:
-    return {net: [{"version": a["version"], "addr": a["addr"]} for a in addrs]
-            for net, addrs in server.addresses().items()}
+    return {
+        net: [{"version": a["version"], "addr": a["addr"]} for a in addrs]
+        for net, addrs in server.addresses().items()
+    }
 
 
 async def show_ips(request: web.Request) -> web.Response:
@@ -104,8 +106,11 @@ def _tagged_server(request: web.Request) -> Server:
 
 def _check_tag(tag: str) -> str:
     if not tag or len(tag) > 60 or "/" in tag or "," in tag:
-        raise SimError(400, f"Invalid input for field/attribute tag. Value: {tag}. "
-                            f"'{tag}' does not match '^[^,/]*$'")
+        raise SimError(
+            400,
+            f"Invalid input for field/attribute tag. Value: {tag}. "
+            f"'{tag}' does not match '^[^,/]*$'",
+        )
     return tag
 
 
@@ -118,8 +123,10 @@ async def replace_tags(request: web.Request) -> web.Response:
     body = await read_json(request)
     tags = body.get("tags") if isinstance(body, dict) else None
     if not isinstance(tags, list):
-        raise SimError(400, f"Invalid input for field/attribute tags. Value: {body}. "
-                            "'tags' is a required property")
+        raise SimError(
+            400,
+            f"Invalid input for field/attribute tags. Value: {body}. 'tags' is a required property",
+        )
     if len(tags) > 50:
         raise SimError(400, "The number of tags exceeded the per-server limit 50")
     server.tags = list(dict.fromkeys(_check_tag(t) for t in tags))
@@ -165,14 +172,19 @@ async def delete_tag(request: web.Request) -> web.Response:
 
 # -- volume attachments --
 
-_ATTACH_STATES = ("active", "paused", "stopped", "resized", "soft-delete", "shelved",
-                  "shelved_offloaded")
+_ATTACH_STATES = (
+    "active",
+    "paused",
+    "stopped",
+    "resized",
+    "soft-delete",
+    "shelved",
+    "shelved_offloaded",
+)
 
 
-def _attachment_view(server: Server, att: VolumeAttachment, mv: tuple[int, int]
-                     ) -> dict[str, Any]:
-    body: dict[str, Any] = {"device": att.device, "serverId": server.id,
-                            "volumeId": att.volume_id}
+def _attachment_view(server: Server, att: VolumeAttachment, mv: tuple[int, int]) -> dict[str, Any]:
+    body: dict[str, Any] = {"device": att.device, "serverId": server.id, "volumeId": att.volume_id}
     if mv < (2, 89):
         body["id"] = att.volume_id
     if mv >= (2, 70):
@@ -188,8 +200,9 @@ def _attachment_view(server: Server, att: VolumeAttachment, mv: tuple[int, int]
 async def list_attachments(request: web.Request) -> web.Response:
     server = get_server(request)
     mv = microversion(request)
-    return json_response({"volumeAttachments": [_attachment_view(server, a, mv)
-                                                for a in server.volumes]})
+    return json_response(
+        {"volumeAttachments": [_attachment_view(server, a, mv) for a in server.volumes]}
+    )
 
 
 async def show_attachment(request: web.Request) -> web.Response:
@@ -198,8 +211,7 @@ async def show_attachment(request: web.Request) -> web.Response:
     att = next((a for a in server.volumes if a.volume_id == volume_id), None)
     if att is None:
         raise SimError(404, f"Instance {server.id} is not attached.")
-    return json_response({"volumeAttachment": _attachment_view(server, att,
-                                                               microversion(request))})
+    return json_response({"volumeAttachment": _attachment_view(server, att, microversion(request))})
 
 
 async def attach_volume(request: web.Request) -> web.Response:
@@ -208,24 +220,35 @@ async def attach_volume(request: web.Request) -> web.Response:
     body = body_of(await read_json(request), "volumeAttachment")
     volume_id = body.get("volumeId")
     if not isinstance(volume_id, str):
-        raise SimError(400, f"Invalid input for field/attribute volumeAttachment. Value: {body}."
-                            " 'volumeId' is a required property")
+        raise SimError(
+            400,
+            f"Invalid input for field/attribute volumeAttachment. Value: {body}."
+            " 'volumeId' is a required property",
+        )
     check_state(server, "attach_volume", _ATTACH_STATES)
     pod = pod_of(request)
     volume = pod.volume.volumes.get(volume_id)
     if volume is None or volume.project_id != server.project_id:
         raise SimError(404, f"Volume {volume_id} could not be found.")
     if volume.status != "available":
-        raise SimError(400, f"Invalid volume: volume '{volume_id}' status must be 'available'. "
-                            f"Currently in '{volume.status}'")
+        raise SimError(
+            400,
+            f"Invalid volume: volume '{volume_id}' status must be 'available'. "
+            f"Currently in '{volume.status}'",
+        )
     device = body.get("device") or f"/dev/vd{chr(ord('b') + len(server.volumes))}"
     pod.volume.attach(volume_id, server.id, device)
-    att = VolumeAttachment(volume_id, device, new_id(), new_id(), body.get("tag"),
-                           bool(body.get("delete_on_termination", False)))
+    att = VolumeAttachment(
+        volume_id,
+        device,
+        new_id(),
+        new_id(),
+        body.get("tag"),
+        bool(body.get("delete_on_termination", False)),
+    )
     server.volumes.append(att)
     server.touch()
-    return json_response({"volumeAttachment": _attachment_view(server, att,
-                                                               microversion(request))})
+    return json_response({"volumeAttachment": _attachment_view(server, att, microversion(request))})
 
 
 async def detach_volume(request: web.Request) -> web.Response:
@@ -251,10 +274,13 @@ def _interface_view(request: web.Request, server: Server, port_id: str) -> dict[
         raise SimError(404, f"Port {port_id} is not attached")
     port = pod_of(request).network.ports.get(port_id, {})
     body: dict[str, Any] = {
-        "port_id": iface.port_id, "net_id": iface.net_id, "mac_addr": iface.mac,
+        "port_id": iface.port_id,
+        "net_id": iface.net_id,
+        "mac_addr": iface.mac,
         "port_state": port.get("status", "ACTIVE"),
-        "fixed_ips": [{"subnet_id": ip["subnet_id"], "ip_address": ip["ip_address"]}
-                      for ip in iface.fixed_ips],
+        "fixed_ips": [
+            {"subnet_id": ip["subnet_id"], "ip_address": ip["ip_address"]} for ip in iface.fixed_ips
+        ],
     }
     if microversion(request) >= (2, 70):
         body["tag"] = iface.tag
@@ -263,14 +289,20 @@ def _interface_view(request: web.Request, server: Server, port_id: str) -> dict[
 
 async def list_interfaces(request: web.Request) -> web.Response:
     server = get_server(request)
-    return json_response({"interfaceAttachments": [
-        _interface_view(request, server, i.port_id) for i in server.interfaces]})
+    return json_response(
+        {
+            "interfaceAttachments": [
+                _interface_view(request, server, i.port_id) for i in server.interfaces
+            ]
+        }
+    )
 
 
 async def show_interface(request: web.Request) -> web.Response:
     server = get_server(request)
-    return json_response({"interfaceAttachment": _interface_view(
-        request, server, request.match_info["port_id"])})
+    return json_response(
+        {"interfaceAttachment": _interface_view(request, server, request.match_info["port_id"])}
+    )
 
 
 async def attach_interface(request: web.Request) -> web.Response:
@@ -284,18 +316,27 @@ async def attach_interface(request: web.Request) -> web.Response:
     if not net_id and not spec.get("port_id"):
         networks = pod.network.project_networks(server.project_id)
         if len(networks) != 1:
-            raise SimError(400, "Multiple possible networks found, use a Network ID to be more "
-                                "specific." if networks else "No network available")
+            raise SimError(
+                400,
+                "Multiple possible networks found, use a Network ID to be more specific."
+                if networks
+                else "No network available",
+            )
         net_id = networks[0]["id"]
     elif net_id and pod.network.visible_network(net_id, server.project_id, False) is None:
         raise SimError(404, f"Network {net_id} could not be found.")
     fixed = (spec.get("fixed_ips") or [{}])[0].get("ip_address")
-    iface = attach_network(request, server, net_id=net_id, port_id=spec.get("port_id"),
-                           fixed_ip=fixed, tag=spec.get("tag"))
+    iface = attach_network(
+        request,
+        server,
+        net_id=net_id,
+        port_id=spec.get("port_id"),
+        fixed_ip=fixed,
+        tag=spec.get("tag"),
+    )
     pod.network.set_port_status(iface.port_id, "ACTIVE")
     server.touch()
-    return json_response({"interfaceAttachment": _interface_view(request, server,
-                                                                 iface.port_id)})
+    return json_response({"interfaceAttachment": _interface_view(request, server, iface.port_id)})
 
 
 async def detach_interface(request: web.Request) -> web.Response:

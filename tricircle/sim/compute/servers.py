@@ -50,21 +50,37 @@ MAX_LIMIT = 1000
 
 # Nova's server sort keys and how each reads off our model.
 SORT_KEYS: dict[str, Callable[[Server], Any]] = {
-    "access_ip_v4": lambda s: s.access_ipv4, "access_ip_v6": lambda s: s.access_ipv6,
-    "auto_disk_config": lambda s: False, "availability_zone": lambda s: s.availability_zone,
-    "config_drive": lambda s: s.config_drive, "created_at": lambda s: s.created_at,
-    "display_description": lambda s: s.description, "display_name": lambda s: s.name,
-    "host": lambda s: s.host, "hostname": lambda s: s.hostname,
-    "image_ref": lambda s: s.image_id, "instance_type_id": lambda s: s.flavor.seq,
-    "kernel_id": lambda s: "", "key_name": lambda s: s.key_name,
-    "launch_index": lambda s: s.launch_index, "launched_at": lambda s: s.launched_at,
-    "locked_by": lambda s: s.locked_by, "node": lambda s: s.node,
-    "power_state": lambda s: s.power_state, "progress": lambda s: 0,
-    "project_id": lambda s: s.project_id, "ramdisk_id": lambda s: "",
-    "root_device_name": lambda s: "/dev/vda", "task_state": lambda s: s.task_state,
-    "terminated_at": lambda s: s.terminated_at, "updated_at": lambda s: s.updated_at,
-    "user_id": lambda s: s.user_id, "uuid": lambda s: s.id, "vm_mode": lambda s: None,
-    "vm_state": lambda s: s.vm_state, "id": lambda s: s.seq,
+    "access_ip_v4": lambda s: s.access_ipv4,
+    "access_ip_v6": lambda s: s.access_ipv6,
+    "auto_disk_config": lambda s: False,
+    "availability_zone": lambda s: s.availability_zone,
+    "config_drive": lambda s: s.config_drive,
+    "created_at": lambda s: s.created_at,
+    "display_description": lambda s: s.description,
+    "display_name": lambda s: s.name,
+    "host": lambda s: s.host,
+    "hostname": lambda s: s.hostname,
+    "image_ref": lambda s: s.image_id,
+    "instance_type_id": lambda s: s.flavor.seq,
+    "kernel_id": lambda s: "",
+    "key_name": lambda s: s.key_name,
+    "launch_index": lambda s: s.launch_index,
+    "launched_at": lambda s: s.launched_at,
+    "locked_by": lambda s: s.locked_by,
+    "node": lambda s: s.node,
+    "power_state": lambda s: s.power_state,
+    "progress": lambda s: 0,
+    "project_id": lambda s: s.project_id,
+    "ramdisk_id": lambda s: "",
+    "root_device_name": lambda s: "/dev/vda",
+    "task_state": lambda s: s.task_state,
+    "terminated_at": lambda s: s.terminated_at,
+    "updated_at": lambda s: s.updated_at,
+    "user_id": lambda s: s.user_id,
+    "uuid": lambda s: s.id,
+    "vm_mode": lambda s: None,
+    "vm_state": lambda s: s.vm_state,
+    "id": lambda s: s.seq,
 }
 _ADMIN_SORT_KEYS = {"host", "node"}
 
@@ -77,14 +93,20 @@ def _sort_params(request: web.Request) -> list[tuple[Callable[[Server], Any], bo
     dirs = request.rel_url.query.getall("sort_dir", [])
     for key in keys:
         if key not in SORT_KEYS or key == "id":
-            raise SimError(400, f"Invalid input for query parameters sort_key. Value: {key}. "
-                                f"'{key}' is not one of {sorted(set(SORT_KEYS) - {'id'})}")
+            raise SimError(
+                400,
+                f"Invalid input for query parameters sort_key. Value: {key}. "
+                f"'{key}' is not one of {sorted(set(SORT_KEYS) - {'id'})}",
+            )
         if key in _ADMIN_SORT_KEYS and not ctx(request).is_admin:
             raise SimError(403, "Only administrators can sort servers by host or node.")
     for d in dirs:
         if d not in ("asc", "desc"):
-            raise SimError(400, f"Invalid input for query parameters sort_dir. Value: {d}. "
-                                f"'{d}' is not one of ['asc', 'desc']")
+            raise SimError(
+                400,
+                f"Invalid input for query parameters sort_dir. Value: {d}. "
+                f"'{d}' is not one of ['asc', 'desc']",
+            )
     if len(dirs) > len(keys):
         raise SimError(400, "Sort direction size exceeds sort key size")
     default_dir = dirs[0] if dirs else "desc"
@@ -110,8 +132,11 @@ def _time_param(request: web.Request, name: str) -> float | None:
         return None
     ts = parse_isotime(value)
     if ts is None:
-        raise SimError(400, f"Invalid input for query parameters {name}. Value: {value}. "
-                            f"'{value}' is not a 'date-time'")
+        raise SimError(
+            400,
+            f"Invalid input for query parameters {name}. Value: {value}. "
+            f"'{value}' is not a 'date-time'",
+        )
     return ts
 
 
@@ -125,8 +150,10 @@ def _filters(request: web.Request) -> tuple[list[Callable[[Server], bool]], bool
 
     all_tenants = "all_tenants" in q and (q["all_tenants"] == "" or truthy(q["all_tenants"]))
     if "all_tenants" in q and not context.is_admin:
-        raise SimError(403, "Policy doesn't allow os_compute_api:servers:index:get_all_tenants "
-                            "to be performed.")
+        raise SimError(
+            403,
+            "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed.",
+        )
     if all_tenants:
         project = q.get("project_id") or q.get("tenant_id")
         if project:
@@ -152,13 +179,15 @@ def _filters(request: web.Request) -> tuple[list[Callable[[Server], bool]], bool
     for param, family in (("ip", "."), ("ip6", ":")):
         if param in q:
             ip_re = _regex(q[param])
-            preds.append(lambda s, r=ip_re, f=family: any(
-                f in ip and r.search(ip) for ip in s.ips()))
+            preds.append(
+                lambda s, r=ip_re, f=family: any(f in ip and r.search(ip) for ip in s.ips())
+            )
     since = _time_param(request, "changes-since")
     before = _time_param(request, "changes-before") if mv >= (2, 66) else None
     if since is not None and before is not None and before < since:
-        raise SimError(400, "The value of changes-since must be less than or equal to "
-                            "changes-before.")
+        raise SimError(
+            400, "The value of changes-since must be less than or equal to changes-before."
+        )
     if since is not None:
         with_deleted = True
         preds.append(lambda s: s.updated_at >= since)
@@ -166,10 +195,12 @@ def _filters(request: web.Request) -> tuple[list[Callable[[Server], bool]], bool
         with_deleted = True
         preds.append(lambda s: s.updated_at <= before)
     if mv >= (2, 26):
-        for param, test in (("tags", lambda t, want: want <= t),
-                            ("tags-any", lambda t, want: bool(want & t)),
-                            ("not-tags", lambda t, want: not want <= t),
-                            ("not-tags-any", lambda t, want: not want & t)):
+        for param, test in (
+            ("tags", lambda t, want: want <= t),
+            ("tags-any", lambda t, want: bool(want & t)),
+            ("not-tags", lambda t, want: not want <= t),
+            ("not-tags-any", lambda t, want: not want & t),
+        ):
             wanted = set(query_list(request, param))
             if wanted:
                 preds.append(lambda s, w=wanted, f=test: f(set(s.tags), w))
@@ -178,10 +209,14 @@ def _filters(request: web.Request) -> tuple[list[Callable[[Server], bool]], bool
         preds.append(lambda s: (s.locked_by is not None) == locked)
     if context.is_admin:
         admin_fields: dict[str, Callable[[Server], Any]] = {
-            "user_id": lambda s: s.user_id, "host": lambda s: s.host,
-            "node": lambda s: s.node, "availability_zone": lambda s: s.availability_zone,
-            "vm_state": lambda s: s.vm_state, "task_state": lambda s: s.task_state,
-            "key_name": lambda s: s.key_name, "uuid": lambda s: s.id,
+            "user_id": lambda s: s.user_id,
+            "host": lambda s: s.host,
+            "node": lambda s: s.node,
+            "availability_zone": lambda s: s.availability_zone,
+            "vm_state": lambda s: s.vm_state,
+            "task_state": lambda s: s.task_state,
+            "key_name": lambda s: s.key_name,
+            "uuid": lambda s: s.id,
         }
         for param, getter in admin_fields.items():
             if param in q:
@@ -235,34 +270,45 @@ async def show_server(request: web.Request) -> web.Response:
 # -- create -----------------------------------------------------------------------------------
 
 
-def attach_network(request: web.Request, server: Server, *, net_id: str | None = None,
-                   port_id: str | None = None, fixed_ip: str | None = None,
-                   tag: str | None = None) -> Interface:
+def attach_network(
+    request: web.Request,
+    server: Server,
+    *,
+    net_id: str | None = None,
+    port_id: str | None = None,
+    fixed_ip: str | None = None,
+    tag: str | None = None,
+) -> Interface:
     """Plugs the server into a network: Nova creates the port, or binds the one it was given."""
     pod = pod_of(request)
     network = pod.network
     if port_id:
         port = network.ports.get(port_id)
-        if port is None or (port["project_id"] != server.project_id
-                            and not ctx(request).is_admin):
+        if port is None or (port["project_id"] != server.project_id and not ctx(request).is_admin):
             raise SimError(400, f"Port id {port_id} could not be found.")
         if port["device_id"]:
             raise SimError(409, f"Port {port_id} is still in use.")
     else:
         assert net_id is not None
         fixed = [{"ip_address": fixed_ip}] if fixed_ip else None
-        port = network.create_port(server.project_id, net_id, fixed_ips=fixed,
-                                   owned_by_nova=True)
+        port = network.create_port(server.project_id, net_id, fixed_ips=fixed, owned_by_nova=True)
     network.bind_port(port, server.id, server.host)
     net = network.networks[port["network_id"]]
-    iface = Interface(port["id"], net["id"], net["name"], port["mac_address"],
-                      [dict(ip) for ip in port["fixed_ips"]], tag)
+    iface = Interface(
+        port["id"],
+        net["id"],
+        net["name"],
+        port["mac_address"],
+        [dict(ip) for ip in port["fixed_ips"]],
+        tag,
+    )
     server.interfaces.append(iface)
     return iface
 
 
-def _requested_networks(request: web.Request, body: dict[str, Any],
-                        project_id: str) -> list[dict[str, Any]]:
+def _requested_networks(
+    request: web.Request, body: dict[str, Any], project_id: str
+) -> list[dict[str, Any]]:
     """What the request asks to plug, as [{"uuid"|"port", "fixed_ip", "tag"}]."""
     mv = microversion(request)
     network = pod_of(request).network
@@ -275,65 +321,86 @@ def _requested_networks(request: web.Request, body: dict[str, Any],
     if requested is None or requested == "auto":
         candidates = network.project_networks(project_id)
         if len(candidates) > 1:
-            raise SimError(409, "Multiple possible networks found, use a Network ID to be more "
-                                "specific.")
+            raise SimError(
+                409, "Multiple possible networks found, use a Network ID to be more specific."
+            )
         if candidates:
             return [{"uuid": candidates[0]["id"]}]
         if requested == "auto":
             return [{"uuid": network.auto_network(project_id)["id"]}]
         return []
     if not isinstance(requested, list):
-        raise invalid("networks", requested, f"{requested!r} is not valid under any of the "
-                                             "given schemas")
+        raise invalid(
+            "networks", requested, f"{requested!r} is not valid under any of the given schemas"
+        )
     out = []
     for item in requested:
         if not isinstance(item, dict) or not ({"uuid", "port"} & item.keys()):
-            raise invalid("networks", requested, "Bad networks format: network uuid is not in "
-                                                 "proper format")
+            raise invalid(
+                "networks", requested, "Bad networks format: network uuid is not in proper format"
+            )
         if item.get("port"):
             out.append({"port": item["port"], "tag": item.get("tag")})
             continue
         net = network.visible_network(item["uuid"], project_id, context.is_admin)
         if net is None:
             raise SimError(400, f"Network {item['uuid']} could not be found.")
-        out.append({"uuid": net["id"], "fixed_ip": item.get("fixed_ip"),
-                    "tag": item.get("tag")})
+        out.append({"uuid": net["id"], "fixed_ip": item.get("fixed_ip"), "tag": item.get("tag")})
     return out
 
 
 def _boot_volume(request: web.Request, body: dict[str, Any]) -> str | None:
     """The volume a boot-from-volume request boots from, if any."""
     for bdm in body.get("block_device_mapping_v2") or []:
-        if (isinstance(bdm, dict) and str(bdm.get("boot_index")) == "0"
-                and bdm.get("source_type") == "volume"):
+        if (
+            isinstance(bdm, dict)
+            and str(bdm.get("boot_index")) == "0"
+            and bdm.get("source_type") == "volume"
+        ):
             volume_id = bdm.get("uuid", "")
             volume = pod_of(request).volume.volumes.get(volume_id)
             if volume is None:
-                raise SimError(400, f"Block Device Mapping is Invalid: failed to get volume "
-                                    f"{volume_id}.")
+                raise SimError(
+                    400, f"Block Device Mapping is Invalid: failed to get volume {volume_id}."
+                )
             if volume.status != "available":
-                raise SimError(400, f"Invalid volume: volume '{volume_id}' status must be "
-                                    f"'available'. Currently in '{volume.status}'")
+                raise SimError(
+                    400,
+                    f"Invalid volume: volume '{volume_id}' status must be "
+                    f"'available'. Currently in '{volume.status}'",
+                )
             return volume_id
     return None
 
 
-def _check_quota(request: web.Request, project_id: str, flavor_vcpus: int, flavor_ram: int,
-                 min_count: int, max_count: int) -> int:
+def _check_quota(
+    request: web.Request,
+    project_id: str,
+    flavor_vcpus: int,
+    flavor_ram: int,
+    min_count: int,
+    max_count: int,
+) -> int:
     """How many servers fit the quota (Nova boots as many as fit between min and max)."""
     compute = state(request)
     used = compute.usage(project_id)
     quota = compute.quota
-    limits = {"instances": (1, quota.instances), "cores": (flavor_vcpus, quota.cores),
-              "ram": (flavor_ram, quota.ram)}
+    limits = {
+        "instances": (1, quota.instances),
+        "cores": (flavor_vcpus, quota.cores),
+        "ram": (flavor_ram, quota.ram),
+    }
     fits = max_count
     for resource, (each, limit) in limits.items():
         if limit < 0:
             continue
         room = (limit - used[resource]) // each if each else max_count
         if room < min_count:
-            raise SimError(403, f"Quota exceeded for {resource}: Requested {each * min_count}, "
-                                f"but already used {used[resource]} of {limit} {resource}")
+            raise SimError(
+                403,
+                f"Quota exceeded for {resource}: Requested {each * min_count}, "
+                f"but already used {used[resource]} of {limit} {resource}",
+            )
         fits = min(fits, room)
     return fits
 
@@ -351,8 +418,10 @@ def _availability_zone(request: web.Request, value: Any) -> tuple[str, str | Non
         raise SimError(400, "The requested availability zone is not available")
     if host:
         if not ctx(request).is_admin:
-            raise SimError(403, "Policy doesn't allow os_compute_api:servers:create:forced_host "
-                                "to be performed.")
+            raise SimError(
+                403,
+                "Policy doesn't allow os_compute_api:servers:create:forced_host to be performed.",
+            )
         if host not in compute.hosts:
             raise SimError(400, f"Compute host {host} could not be found.")
     return compute.az, host or None
@@ -373,7 +442,7 @@ async def create_server(request: web.Request) -> web.Response:
     if "flavorRef" not in body:
         raise invalid("server", body, "'flavorRef' is a required property")
     flavor = compute.flavors.get(ref_id(body["flavorRef"], "flavorRef"))
-    if flavor is None or (not flavor.is_public and not context.is_admin):
+    if flavor is None or not flavor.usable_by(context.project_id, context.is_admin):
         raise SimError(400, "Invalid flavorRef provided.")
 
     boot_volume = _boot_volume(request, body)
@@ -385,14 +454,20 @@ async def create_server(request: web.Request) -> web.Response:
         if image.status != "active":
             raise SimError(400, f"Image {image_id} is not active.")
         if not boot_volume and image.min_disk > flavor.disk:
-            raise SimError(400, "Flavor's disk is too small for requested image. Flavor disk "
-                                f"is {flavor.disk * 1024**3} bytes, image is "
-                                f"{image.min_disk * 1024**3} bytes.")
+            raise SimError(
+                400,
+                "Flavor's disk is too small for requested image. Flavor disk "
+                f"is {flavor.disk * 1024**3} bytes, image is "
+                f"{image.min_disk * 1024**3} bytes.",
+            )
         if image.min_ram > flavor.ram:
             raise SimError(400, "Flavor's memory is too small for requested image.")
     elif not boot_volume:
-        raise SimError(400, "Block Device Mapping is Invalid: Boot sequence for the instance "
-                            "and image/block device mapping combination is not valid.")
+        raise SimError(
+            400,
+            "Block Device Mapping is Invalid: Boot sequence for the instance "
+            "and image/block device mapping combination is not valid.",
+        )
 
     networks = _requested_networks(request, body, context.project_id)
     az, forced_host = _availability_zone(request, body.get("availability_zone"))
@@ -407,9 +482,12 @@ async def create_server(request: web.Request) -> web.Response:
             raise SimError(400, "Invalid key_name provided.")
     metadata = check_metadata(body.get("metadata", {}))
     if len(metadata) > compute.quota.metadata_items:
-        raise SimError(403, "Quota exceeded for metadata_items: Requested "
-                            f"{len(metadata)}, but already used 0 of "
-                            f"{compute.quota.metadata_items} metadata_items")
+        raise SimError(
+            403,
+            "Quota exceeded for metadata_items: Requested "
+            f"{len(metadata)}, but already used 0 of "
+            f"{compute.quota.metadata_items} metadata_items",
+        )
     description = None
     if "description" in body:
         only_from(mv, (2, 19), "description")
@@ -433,16 +511,16 @@ async def create_server(request: web.Request) -> web.Response:
         ref = group.get("name") if isinstance(group, dict) else None
         sg = pod.network.find_security_group(context.project_id, ref or "")
         if sg is None:
-            raise SimError(400, f"Security group {ref} not found for project "
-                                f"{context.project_id}.")
+            raise SimError(400, f"Security group {ref} not found for project {context.project_id}.")
         groups.append(sg["name"])
 
     min_count = positive_int(body.get("min_count", 1), "min_count")
     max_count = positive_int(body.get("max_count", min_count), "max_count")
     if min_count > max_count:
         raise SimError(400, "min_count must be <= max_count")
-    count = _check_quota(request, context.project_id, flavor.vcpus, flavor.ram,
-                         min_count, max_count)
+    count = _check_quota(
+        request, context.project_id, flavor.vcpus, flavor.ram, min_count, max_count
+    )
 
     reservation_id = f"r-{secrets.token_hex(4)}"
     admin_pass = body.get("adminPass") or secrets.token_urlsafe(9)
@@ -450,23 +528,41 @@ async def create_server(request: web.Request) -> web.Response:
     for index in range(count):
         display = name if count == 1 else f"{name}-{index + 1}"
         server = Server(
-            id=new_id(), name=display, project_id=context.project_id,
-            user_id=context.user_id, flavor=flavor, image_id="" if boot_volume else image_id,
-            availability_zone=az, host=forced_host or compute.hosts[index % len(compute.hosts)],
+            id=new_id(),
+            name=display,
+            project_id=context.project_id,
+            user_id=context.user_id,
+            flavor=flavor,
+            image_id="" if boot_volume else image_id,
+            availability_zone=az,
+            host=forced_host or compute.hosts[index % len(compute.hosts)],
             node=forced_host or compute.hosts[index % len(compute.hosts)],
-            key_name=key_name, key_data=keypair.public_key if keypair else None,
-            metadata=dict(metadata), tags=list(tags), security_groups=groups,
-            description=description, hostname=hostname or _hostname(display),
-            user_data=user_data, config_drive="True" if body.get("config_drive") else "",
-            reservation_id=reservation_id, launch_index=index,
+            key_name=key_name,
+            key_data=keypair.public_key if keypair else None,
+            metadata=dict(metadata),
+            tags=list(tags),
+            security_groups=groups,
+            description=description,
+            hostname=hostname or _hostname(display),
+            user_data=user_data,
+            config_drive="True" if body.get("config_drive") else "",
+            reservation_id=reservation_id,
+            launch_index=index,
             pinned_availability_zone=pinned_az,
-            access_ipv4=body.get("accessIPv4", ""), access_ipv6=body.get("accessIPv6", ""),
+            access_ipv4=body.get("accessIPv4", ""),
+            access_ipv6=body.get("accessIPv6", ""),
         )
         compute.servers[server.id] = server
         try:
             for req in networks:
-                attach_network(request, server, net_id=req.get("uuid"), port_id=req.get("port"),
-                               fixed_ip=req.get("fixed_ip"), tag=req.get("tag"))
+                attach_network(
+                    request,
+                    server,
+                    net_id=req.get("uuid"),
+                    port_id=req.get("port"),
+                    fixed_ip=req.get("fixed_ip"),
+                    tag=req.get("tag"),
+                )
         except SimError:
             # Nothing half-made: undo this server's ports and the servers before it.
             for done in [*created, server]:
@@ -475,8 +571,7 @@ async def create_server(request: web.Request) -> web.Response:
             raise
         if boot_volume and index == 0:
             pod.volume.attach(boot_volume, server.id, "/dev/vda")
-            server.volumes.append(_attachment(boot_volume, "/dev/vda",
-                                              delete_on_termination=False))
+            server.volumes.append(_attachment(boot_volume, "/dev/vda", delete_on_termination=False))
         server.task_state = "spawning"
         pod.later(pod.boot_delay, lambda s=server: _finish_boot(pod, s))
         created.append(server)
@@ -485,13 +580,19 @@ async def create_server(request: web.Request) -> web.Response:
         return json_response({"reservation_id": reservation_id}, 202)
     first = created[0]
     location = f"{api_base(request)}/servers/{first.id}"
-    return json_response({"server": {
-        "id": first.id,
-        "links": server_summary(first, api_base(request))["links"],
-        "OS-DCF:diskConfig": "MANUAL",
-        "security_groups": [{"name": g} for g in groups],
-        "adminPass": admin_pass,
-    }}, 202, {"Location": location})
+    return json_response(
+        {
+            "server": {
+                "id": first.id,
+                "links": server_summary(first, api_base(request))["links"],
+                "OS-DCF:diskConfig": "MANUAL",
+                "security_groups": [{"name": g} for g in groups],
+                "adminPass": admin_pass,
+            }
+        },
+        202,
+        {"Location": location},
+    )
 
 
 def _hostname(name: str) -> str:
@@ -500,8 +601,9 @@ def _hostname(name: str) -> str:
     return cleaned[:63] or "server"
 
 
-def _attachment(volume_id: str, device: str, *, delete_on_termination: bool,
-                tag: str | None = None) -> VolumeAttachment:
+def _attachment(
+    volume_id: str, device: str, *, delete_on_termination: bool, tag: str | None = None
+) -> VolumeAttachment:
     return VolumeAttachment(volume_id, device, new_id(), new_id(), tag, delete_on_termination)
 
 
@@ -536,8 +638,9 @@ async def update_server(request: web.Request) -> web.Response:
         if field in body:
             setattr(server, attr, body[field] or "")
     server.touch()
-    return json_response({"server": server_detail(server, api_base(request), mv,
-                                                  ctx(request).is_admin)})
+    return json_response(
+        {"server": server_detail(server, api_base(request), mv, ctx(request).is_admin)}
+    )
 
 
 def _release(pod: Pod, server: Server) -> None:

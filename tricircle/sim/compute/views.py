@@ -21,8 +21,10 @@ def usage_time(ts: float | None) -> str | None:
 
 def links(base: str, kind: str, ident: str) -> list[dict[str, str]]:
     host = base.rsplit("/v2.1", 1)[0]
-    return [{"rel": "self", "href": f"{base}/{kind}/{ident}"},
-            {"rel": "bookmark", "href": f"{host}/{kind}/{ident}"}]
+    return [
+        {"rel": "self", "href": f"{base}/{kind}/{ident}"},
+        {"rel": "bookmark", "href": f"{host}/{kind}/{ident}"},
+    ]
 
 
 def server_summary(server: Server, base: str) -> dict[str, Any]:
@@ -33,14 +35,27 @@ def server_detail(server: Server, base: str, mv: Version, admin: bool) -> dict[s
     status = server.status
     image: Any = ""
     if server.image_id:
-        image = {"id": server.image_id, "links": [
-            {"rel": "bookmark", "href": f"{base.rsplit('/v2.1', 1)[0]}/images/{server.image_id}"}]}
+        image = {
+            "id": server.image_id,
+            "links": [
+                {
+                    "rel": "bookmark",
+                    "href": f"{base.rsplit('/v2.1', 1)[0]}/images/{server.image_id}",
+                }
+            ],
+        }
     if mv >= (2, 47):
         flavor: dict[str, Any] = server.flavor.embedded()
     else:
-        flavor = {"id": server.flavor.id, "links": [
-            {"rel": "bookmark",
-             "href": f"{base.rsplit('/v2.1', 1)[0]}/flavors/{server.flavor.id}"}]}
+        flavor = {
+            "id": server.flavor.id,
+            "links": [
+                {
+                    "rel": "bookmark",
+                    "href": f"{base.rsplit('/v2.1', 1)[0]}/flavors/{server.flavor.id}",
+                }
+            ],
+        }
     body: dict[str, Any] = {
         "id": server.id,
         "name": server.name,
@@ -68,7 +83,8 @@ def server_detail(server: Server, base: str, mv: Version, admin: bool) -> dict[s
         "OS-EXT-STS:power_state": server.power_state,
         "os-extended-volumes:volumes_attached": [
             {"id": v.volume_id, "delete_on_termination": v.delete_on_termination}
-            if mv >= (2, 3) else {"id": v.volume_id}
+            if mv >= (2, 3)
+            else {"id": v.volume_id}
             for v in server.volumes
         ],
     }
@@ -83,15 +99,17 @@ def server_detail(server: Server, base: str, mv: Version, admin: bool) -> dict[s
         body["OS-EXT-SRV-ATTR:instance_name"] = server.instance_name
         body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = server.node
         if mv >= (2, 3):
-            body.update({
-                "OS-EXT-SRV-ATTR:reservation_id": server.reservation_id,
-                "OS-EXT-SRV-ATTR:launch_index": server.launch_index,
-                "OS-EXT-SRV-ATTR:hostname": server.hostname,
-                "OS-EXT-SRV-ATTR:kernel_id": "",
-                "OS-EXT-SRV-ATTR:ramdisk_id": "",
-                "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
-                "OS-EXT-SRV-ATTR:user_data": server.user_data,
-            })
+            body.update(
+                {
+                    "OS-EXT-SRV-ATTR:reservation_id": server.reservation_id,
+                    "OS-EXT-SRV-ATTR:launch_index": server.launch_index,
+                    "OS-EXT-SRV-ATTR:hostname": server.hostname,
+                    "OS-EXT-SRV-ATTR:kernel_id": "",
+                    "OS-EXT-SRV-ATTR:ramdisk_id": "",
+                    "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+                    "OS-EXT-SRV-ATTR:user_data": server.user_data,
+                }
+            )
         if mv >= (2, 16):
             body["host_status"] = "UP"
     if mv >= (2, 9):
@@ -110,23 +128,28 @@ def server_detail(server: Server, base: str, mv: Version, admin: bool) -> dict[s
 
 
 def flavor_view(flavor: Flavor, base: str, mv: Version, detail: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": flavor.id, "name": flavor.name,
-                            "links": links(base, "flavors", flavor.id)}
+    body: dict[str, Any] = {
+        "id": flavor.id,
+        "name": flavor.name,
+        "links": links(base, "flavors", flavor.id),
+    }
     if mv >= (2, 55):
         body["description"] = flavor.description
     if not detail:
         return body
-    body.update({
-        "ram": flavor.ram,
-        "disk": flavor.disk,
-        "vcpus": flavor.vcpus,
-        # Before 2.75 Nova shows a zero swap as an empty string.
-        "swap": flavor.swap if (flavor.swap or mv >= (2, 75)) else "",
-        "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral,
-        "OS-FLV-DISABLED:disabled": flavor.disabled,
-        "os-flavor-access:is_public": flavor.is_public,
-        "rxtx_factor": flavor.rxtx_factor,
-    })
+    body.update(
+        {
+            "ram": flavor.ram,
+            "disk": flavor.disk,
+            "vcpus": flavor.vcpus,
+            # Before 2.75 Nova shows a zero swap as an empty string.
+            "swap": flavor.swap if (flavor.swap or mv >= (2, 75)) else "",
+            "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral,
+            "OS-FLV-DISABLED:disabled": flavor.disabled,
+            "os-flavor-access:is_public": flavor.is_public,
+            "rxtx_factor": flavor.rxtx_factor,
+        }
+    )
     if mv >= (2, 61):
         body["extra_specs"] = dict(flavor.extra_specs)
     return body
