@@ -195,8 +195,8 @@ async def test_a_dead_workers_job_is_taken_over_after_its_lease(db: Database) ->
     handlers.register("work", _noop)
     job_id = await _enqueue(db, "work")
     # a worker claims the job and dies: it never runs it nor renews the lease
-    sessions = store.worker_sessions(db)
-    [dead] = await store.claim(sessions, db.backend, "dead", ["work"], 1, lease=0.3)
+    engine = store.worker_engine(db)
+    [dead] = await store.claim(engine, db.backend, "dead", ["work"], 1, lease=0.3)
     assert dead.job.id == job_id and not dead.taken_over
     async with Worker(db, handlers, quick()):
         await eventually(lambda: status_is(db, job_id, SUCCESS))
@@ -206,7 +206,7 @@ async def test_a_dead_workers_job_is_taken_over_after_its_lease(db: Database) ->
         (False, "success"),
     ]
     # the dead worker's late report changes nothing
-    assert not await store.finish(sessions, dead.job, "dead", error="late")
+    assert not await store.finish(engine, dead.job, "dead", error="late")
     assert (await job(db, job_id)).status == SUCCESS
 
 

@@ -20,7 +20,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tricircle.jobs.models import Job
 
@@ -56,9 +56,9 @@ class QueueDepth(Collector):
     def __init__(self) -> None:
         self._depth: dict[tuple[str, str], int] = {}
 
-    async def refresh(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        async with sessions() as session:
-            rows = await session.execute(
+    async def refresh(self, engine: AsyncEngine) -> None:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
                 select(Job.status, Job.type, func.count()).group_by(Job.status, Job.type)
             )
             # statuses that emptied must read 0, not keep their last value

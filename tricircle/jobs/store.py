@@ -10,52 +10,54 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Row, and_, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tricircle.db.engine import Database
 from tricircle.db.models import utcnow
 from tricircle.jobs.models import FAIL, NEW, RUNNING, SUCCESS, SUPERSEDED, Job, JobAttempt
 
-_running = aliased(Job)
+JOBS = Job.__table__
+ATTEMPTS = JobAttempt.__table__
+_running = JOBS.alias("running")
 
 
 @dataclass(frozen=True)
 class Claimed:
-    job: Job
+    job: Row
     # the previous worker's lease ran out while it ran the job
     taken_over: bool
 
 
-def worker_sessions(db: Database) -> async_sessionmaker[AsyncSession]:
+def worker_engine(db: Database) -> AsyncEngine:
+    """The engine the worker's own statements run on: plain Core, no ORM session,
+    since this is the hot path."""
     # READ COMMITTED on MariaDB: its default REPEATABLE READ adds gap locks to the
     # claim that would make enqueues wait on it.
-    engine = db.engine
     if db.backend == "mysql":
-        engine = engine.execution_options(isolation_level="READ COMMITTED")
-    return async_sessionmaker(engine, expire_on_commit=False)
+        return db.engine.execution_options(isolation_level="READ COMMITTED")
+    return db.engine
 
 
 def _claimable(types: Sequence[str], now: dt.datetime, limit: int):
     due = and_(
-        Job.status == NEW,
-        Job.run_at <= now,
+        JOBS.c.status == NEW,
+        JOBS.c.run_at <= now,
         # the previous job for the same resource still runs: this one waits its turn
-        ~exists().where(_running.running_key == Job.key),
+        ~exists().where(_running.c.running_key == JOBS.c.key),
     )
-    abandoned = and_(Job.status == RUNNING, Job.lease_expires_at < now)
+    abandoned = and_(JOBS.c.status == RUNNING, JOBS.c.lease_expires_at < now)
     return (
-        select(Job.id)
-        .where(Job.type.in_(types), or_(due, abandoned))
-        .order_by(Job.run_at)
+        select(JOBS.c.id)
+        .where(JOBS.c.type.in_(types), or_(due, abandoned))
+        .order_by(JOBS.c.run_at)
         .limit(limit)
     )
 
 
 async def claim(
-    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     backend: str,
     worker: str,
     types: Sequence[str],
@@ -66,66 +68,61 @@ async def claim(
     now = utcnow()
     changes = {
         "status": RUNNING,
-        "running_key": Job.key,
+        "running_key": JOBS.c.key,
         "pending_key": None,
         "lease_owner": worker,
         "lease_expires_at": now + dt.timedelta(seconds=lease),
-        "attempts": Job.attempts + 1,
+        "attempts": JOBS.c.attempts + 1,
         "started_at": now,
         "updated_at": now,
     }
-    async with sessions.begin() as session:
+    async with engine.begin() as session:
         query = _claimable(types, now, limit)
         if backend == "sqlite":
             # SQLite serialises writers: one conditional UPDATE claims atomically.
-            stmt = update(Job).where(Job.id.in_(query.scalar_subquery())).values(**changes)
-            ids = list((await session.scalars(stmt.returning(Job.id))).all())
+            stmt = update(JOBS).where(JOBS.c.id.in_(query.scalar_subquery())).values(**changes)
+            ids = list((await session.scalars(stmt.returning(JOBS.c.id))).all())
         else:
             ids = list((await session.scalars(query.with_for_update(skip_locked=True))).all())
             if ids:
-                await session.execute(update(Job).where(Job.id.in_(ids)).values(**changes))
+                await session.execute(update(JOBS).where(JOBS.c.id.in_(ids)).values(**changes))
         if not ids:
             return []
         # an attempt still open belongs to a worker whose lease ran out
         taken_over = set(
             (
                 await session.scalars(
-                    select(JobAttempt.job_id).where(
-                        JobAttempt.job_id.in_(ids), JobAttempt.outcome.is_(None)
+                    select(ATTEMPTS.c.job_id).where(
+                        ATTEMPTS.c.job_id.in_(ids), ATTEMPTS.c.outcome.is_(None)
                     )
                 )
             ).all()
         )
         await session.execute(
-            update(JobAttempt)
-            .where(JobAttempt.job_id.in_(ids), JobAttempt.outcome.is_(None))
+            update(ATTEMPTS)
+            .where(ATTEMPTS.c.job_id.in_(ids), ATTEMPTS.c.outcome.is_(None))
             .values(outcome="lease_lost", finished_at=now, error="lease expired; taken over")
         )
-        jobs = list(
-            (
-                await session.scalars(
-                    select(Job).where(Job.id.in_(ids)).execution_options(populate_existing=True)
-                )
-            ).all()
+        jobs = list((await session.execute(select(JOBS).where(JOBS.c.id.in_(ids)))).all())
+        await session.execute(
+            insert(ATTEMPTS),
+            [
+                {"job_id": job.id, "attempt": job.attempts, "worker": worker, "started_at": now}
+                for job in jobs
+            ],
         )
-        for job in jobs:
-            session.add(
-                JobAttempt(job_id=job.id, attempt=job.attempts, worker=worker, started_at=now)
-            )
     return [Claimed(job, job.id in taken_over) for job in jobs]
 
 
-def _owned(job: Job, worker: str):
-    return and_(Job.id == job.id, Job.status == RUNNING, Job.lease_owner == worker)
+def _owned(job: Row, worker: str):
+    return and_(JOBS.c.id == job.id, JOBS.c.status == RUNNING, JOBS.c.lease_owner == worker)
 
 
-async def renew(
-    sessions: async_sessionmaker[AsyncSession], job: Job, worker: str, lease: float
-) -> bool:
+async def renew(engine: AsyncEngine, job: Row, worker: str, lease: float) -> bool:
     """Extend the lease; False if the job is no longer ours."""
-    async with sessions.begin() as session:
+    async with engine.begin() as session:
         result = await session.execute(
-            update(Job)
+            update(JOBS)
             .where(_owned(job, worker))
             .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease))
         )
@@ -133,23 +130,23 @@ async def renew(
 
 
 async def _close_attempt(
-    session: AsyncSession,
-    job: Job,
+    session: AsyncConnection,
+    job: Row,
     outcome: str,
     now: dt.datetime,
     error: str | None,
     result: dict | None,
 ) -> None:
     await session.execute(
-        update(JobAttempt)
-        .where(JobAttempt.job_id == job.id, JobAttempt.attempt == job.attempts)
+        update(ATTEMPTS)
+        .where(ATTEMPTS.c.job_id == job.id, ATTEMPTS.c.attempt == job.attempts)
         .values(outcome=outcome, finished_at=now, error=error, result=result)
     )
 
 
 async def finish(
-    sessions: async_sessionmaker[AsyncSession],
-    job: Job,
+    engine: AsyncEngine,
+    job: Row,
     worker: str,
     *,
     error: str | None = None,
@@ -157,9 +154,9 @@ async def finish(
 ) -> bool:
     """End the job as success (no error) or fail; False if it was no longer ours."""
     now = utcnow()
-    async with sessions.begin() as session:
+    async with engine.begin() as session:
         done = await session.execute(
-            update(Job)
+            update(JOBS)
             .where(_owned(job, worker))
             .values(
                 status=FAIL if error else SUCCESS,
@@ -178,8 +175,8 @@ async def finish(
 
 
 async def requeue(
-    sessions: async_sessionmaker[AsyncSession],
-    job: Job,
+    engine: AsyncEngine,
+    job: Row,
     worker: str,
     *,
     delay: float,
@@ -202,18 +199,18 @@ async def requeue(
     if error is not None:
         back["last_error"] = error
     if outcome == "released":
-        back["attempts"] = Job.attempts - 1
+        back["attempts"] = JOBS.c.attempts - 1
     waiting = {
         "status": NEW,
-        "pending_key": Job.key,
+        "pending_key": JOBS.c.key,
         "run_at": now + dt.timedelta(seconds=delay),
         **back,
     }
     for status, values in ((NEW, waiting), (SUPERSEDED, {"status": SUPERSEDED, **back})):
         try:
-            async with sessions.begin() as session:
+            async with engine.begin() as session:
                 done = await session.execute(
-                    update(Job).where(_owned(job, worker)).values(**values)
+                    update(JOBS).where(_owned(job, worker)).values(**values)
                 )
                 if not done.rowcount:
                     return None

@@ -18,9 +18,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Row
+
 from tricircle.db.engine import Database
 from tricircle.jobs import metrics, notify, store
-from tricircle.jobs.models import Job
 from tricircle.jobs.policy import Backoff, RetryableError, describe, is_permanent
 from tricircle.jobs.queue import enqueue
 from tricircle.jobs.registry import Handler, JobContext, JobInfo, Registry, registry
@@ -58,10 +59,10 @@ class Worker:
         self.settings = settings or WorkerSettings()
         self.name = name or default_name()
         self.services = services or {}
-        self._sessions = store.worker_sessions(db)
+        self._engine = store.worker_engine(db)
         self._wakeup = asyncio.Event()
-        self._stopping = False
-        self._running: dict[asyncio.Task[None], Job] = {}
+        self._stopping = asyncio.Event()
+        self._running: dict[asyncio.Task[None], Row] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._listener: notify.PostgresListener | None = None
 
@@ -83,10 +84,10 @@ class Worker:
 
     async def stop(self) -> None:
         """Stop claiming, let running jobs finish for a while, release the rest."""
-        self._stopping = True
+        # the loops see the flag at their next pause; cancelling them mid-statement
+        # could leave a pooled connection behind
+        self._stopping.set()
         self._wakeup.set()
-        for task in self._tasks:
-            task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         running = list(self._running)
         if running:
@@ -112,14 +113,14 @@ class Worker:
         return self.settings.poll_interval * (10 if listening else 1)
 
     async def _claim_loop(self) -> None:
-        while not self._stopping:
+        while not self._stopping.is_set():
             self._wakeup.clear()
             free = self.settings.concurrency - len(self._running)
             claimed: list[store.Claimed] = []
             if free > 0:
                 try:
                     claimed = await store.claim(
-                        self._sessions,
+                        self._engine,
                         self.db.backend,
                         self.name,
                         self.handlers.types,
@@ -153,7 +154,7 @@ class Worker:
 
     # -- running ---------------------------------------------------------------
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Row) -> None:
         handler = self.handlers[job.type]
         context = JobContext(
             job=JobInfo(
@@ -177,7 +178,7 @@ class Worker:
             attempt.cancel()
             with contextlib.suppress(BaseException):
                 await attempt
-            await store.requeue(self._sessions, job, self.name, delay=0, outcome="released")
+            await store.requeue(self._engine, job, self.name, delay=0, outcome="released")
             LOG.info("job %s released at shutdown", job.id)
             raise
         if lost:
@@ -196,7 +197,7 @@ class Worker:
         async with asyncio.timeout(handler.timeout):
             return await handler.fn(context)
 
-    async def _hold_lease(self, job: Job, attempt: asyncio.Future[Any]) -> bool:
+    async def _hold_lease(self, job: Row, attempt: asyncio.Future[Any]) -> bool:
         """Renew the lease until the attempt ends; True if the lease was lost."""
         every = self.settings.lease / 3
         while True:
@@ -204,7 +205,7 @@ class Worker:
             if done:
                 return False
             try:
-                still_ours = await store.renew(self._sessions, job, self.name, self.settings.lease)
+                still_ours = await store.renew(self._engine, job, self.name, self.settings.lease)
             except Exception:  # a database hiccup: keep going, the lease has slack
                 LOG.exception("renewing the lease of job %s failed", job.id)
                 continue
@@ -214,27 +215,25 @@ class Worker:
                     await attempt
                 return True
 
-    async def _record(self, job: Job, handler: Handler, attempt: asyncio.Future[Any]) -> str:
+    async def _record(self, job: Row, handler: Handler, attempt: asyncio.Future[Any]) -> str:
         exc = attempt.exception()
         if exc is None:
             result = attempt.result()
-            await store.finish(self._sessions, job, self.name, result=result)
+            await store.finish(self._engine, job, self.name, result=result)
             return "success"
         error = describe(exc)
         max_attempts = handler.max_attempts or self.settings.max_attempts
         if is_permanent(exc) or job.attempts >= max_attempts:
             reason = "permanent" if is_permanent(exc) else "attempts_exhausted"
             LOG.warning("job %s (%s) failed (%s): %s", job.id, job.type, reason, error)
-            await store.finish(self._sessions, job, self.name, error=error)
+            await store.finish(self._engine, job, self.name, error=error)
             metrics.FAILURES.labels(job.type, reason).inc()
             return "fail"
         delay = self.settings.backoff.delay(job.attempts)
         if isinstance(exc, RetryableError) and exc.retry_after is not None:
             delay = max(delay, exc.retry_after)
         LOG.info("job %s (%s) retries in %.2fs: %s", job.id, job.type, delay, error)
-        await store.requeue(
-            self._sessions, job, self.name, delay=delay, outcome="retry", error=error
-        )
+        await store.requeue(self._engine, job, self.name, delay=delay, outcome="retry", error=error)
         return "retry"
 
     # -- housekeeping ----------------------------------------------------------
@@ -243,7 +242,7 @@ class Worker:
         """Keep one job of every periodic type waiting; many workers still make one."""
         periodic = self.handlers.periodic()
         interval = min(h.every for h in periodic if h.every)
-        while True:
+        while not self._stopping.is_set():
             for handler in periodic:
                 try:
                     async with self.db.session.begin() as session:
@@ -257,12 +256,16 @@ class Worker:
                         )
                 except Exception:
                     LOG.exception("scheduling periodic job %s failed", handler.type)
-            await asyncio.sleep(interval)
+            await self._pause(interval)
 
     async def _refresh_metrics(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
-                await metrics.QUEUE_DEPTH.refresh(self._sessions)
+                await metrics.QUEUE_DEPTH.refresh(self._engine)
             except Exception:
                 LOG.exception("refreshing queue metrics failed")
-            await asyncio.sleep(self.settings.metrics_interval)
+            await self._pause(self.settings.metrics_interval)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
