@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 from pathlib import Path
 
@@ -113,6 +114,7 @@ async def run_demo(args: argparse.Namespace) -> int:
     conf.set_override("auth_url", cloud.identity_url, "identity")
     conf.set_override("password", "tricircle", "identity")
     conf.set_override("region_name", TOP_REGION, "identity")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     await asyncio.to_thread(migrate.upgrade, conf.database.connection)
     runner = web.AppRunner(create_app(conf), access_log=None)
     await runner.setup()
