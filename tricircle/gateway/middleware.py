@@ -10,8 +10,8 @@ from aiohttp import web
 
 from tricircle.gateway.errors import ApiError, ErrorFormat, error_response
 from tricircle.gateway.state import CONTEXT, REQUEST_ID, services_of
+from tricircle.identity.errors import IdentityUnavailable
 from tricircle.identity.policy import PolicyDenied
-from tricircle.identity.tokens import IdentityUnavailable
 from tricircle.pods.client import MissingEndpoint, PodUnavailable
 
 LOG = logging.getLogger(__name__)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from oslo_config import cfg
+
+from tricircle.identity.errors import IdentityUnavailable
 
 
 class ServiceAuth:
@@ -29,7 +32,10 @@ class ServiceAuth:
     async def token(self) -> str:
         # keystoneauth1 is synchronous; it answers from memory until the token nears expiry.
         async with self._lock:
-            return await asyncio.to_thread(self._session.get_token)
+            try:
+                return await asyncio.to_thread(self._session.get_token)
+            except ks_exceptions.ClientException as exc:
+                raise IdentityUnavailable(f"the gateway cannot authenticate: {exc}") from exc
 
     async def invalidate(self) -> None:
         async with self._lock:
@@ -42,9 +48,12 @@ class ServiceAuth:
         regions are added while the gateway runs.
         """
         async with self._lock:
-            response = await asyncio.to_thread(
-                self._session.get, f"{self.auth_url}/auth/catalog", raise_exc=True
-            )
+            try:
+                response = await asyncio.to_thread(
+                    self._session.get, f"{self.auth_url}/auth/catalog", raise_exc=True
+                )
+            except ks_exceptions.ClientException as exc:
+                raise IdentityUnavailable(f"cannot read the catalog: {exc}") from exc
         found: dict[str, str] = {}
         for entry in response.json()["catalog"]:
             for endpoint in entry.get("endpoints", []):

@@ -13,6 +13,7 @@ from cachetools import TLRUCache
 from keystoneauth1 import access
 
 from tricircle.identity.context import RequestContext
+from tricircle.identity.errors import IdentityUnavailable
 
 
 class ServiceTokenSource(Protocol):
@@ -21,10 +22,6 @@ class ServiceTokenSource(Protocol):
     async def token(self) -> str: ...
 
     async def invalidate(self) -> None: ...
-
-
-class IdentityUnavailable(Exception):
-    """Keystone could not be asked; the caller answers 503, not 401."""
 
 
 _INVALID = object()
