@@ -47,7 +47,7 @@ async def job(db: Database, job_id: str) -> Job:
 async def attempts(db: Database, job_id: str) -> list[JobAttempt]:
     async with db.session() as session:
         rows = await session.scalars(
-            select(JobAttempt).where(JobAttempt.job_id == job_id).order_by(JobAttempt.attempt)
+            select(JobAttempt).where(JobAttempt.job_id == job_id).order_by(JobAttempt.id)
         )
         return list(rows)
 

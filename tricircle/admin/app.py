@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tricircle.admin import bindings, openapi, pods, routings
+from tricircle.admin import bindings, jobs, openapi, pods, routings
 from tricircle.gateway import middleware
 from tricircle.gateway.errors import admin_error
 
@@ -14,6 +14,6 @@ def create_admin_app(max_body: int) -> web.Application:
         client_max_size=max_body,
         middlewares=[middleware.errors(admin_error), middleware.authenticate],
     )
-    for module in (pods, bindings, routings, openapi):
+    for module in (pods, bindings, routings, jobs, openapi):
         app.add_routes(module.routes)
     return app

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,10 +74,11 @@ class JobAttempt(Base):
     """One run of a job: who ran it, when, and how it ended."""
 
     __tablename__ = "job_attempts"
-    __table_args__ = (UniqueConstraint("job_id", "attempt", name="uq_job_attempt"),)
+    __table_args__ = (Index("ix_job_attempts_job", "job_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(String(36), ForeignKey("jobs.id", ondelete="CASCADE"))
+    # the job's attempt count at this run; it restarts at 1 after a redo or a newer request
     attempt: Mapped[int] = mapped_column(Integer)
     worker: Mapped[str] = mapped_column(String(255))
     started_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)

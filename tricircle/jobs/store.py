@@ -76,35 +76,35 @@ async def claim(
         "started_at": now,
         "updated_at": now,
     }
-    async with engine.begin() as session:
+    async with engine.begin() as connection:
         query = _claimable(types, now, limit)
         if backend == "sqlite":
             # SQLite serialises writers: one conditional UPDATE claims atomically.
             stmt = update(JOBS).where(JOBS.c.id.in_(query.scalar_subquery())).values(**changes)
-            ids = list((await session.scalars(stmt.returning(JOBS.c.id))).all())
+            ids = list((await connection.scalars(stmt.returning(JOBS.c.id))).all())
         else:
-            ids = list((await session.scalars(query.with_for_update(skip_locked=True))).all())
+            ids = list((await connection.scalars(query.with_for_update(skip_locked=True))).all())
             if ids:
-                await session.execute(update(JOBS).where(JOBS.c.id.in_(ids)).values(**changes))
+                await connection.execute(update(JOBS).where(JOBS.c.id.in_(ids)).values(**changes))
         if not ids:
             return []
         # an attempt still open belongs to a worker whose lease ran out
         taken_over = set(
             (
-                await session.scalars(
+                await connection.scalars(
                     select(ATTEMPTS.c.job_id).where(
                         ATTEMPTS.c.job_id.in_(ids), ATTEMPTS.c.outcome.is_(None)
                     )
                 )
             ).all()
         )
-        await session.execute(
+        await connection.execute(
             update(ATTEMPTS)
             .where(ATTEMPTS.c.job_id.in_(ids), ATTEMPTS.c.outcome.is_(None))
             .values(outcome="lease_lost", finished_at=now, error="lease expired; taken over")
         )
-        jobs = list((await session.execute(select(JOBS).where(JOBS.c.id.in_(ids)))).all())
-        await session.execute(
+        jobs = list((await connection.execute(select(JOBS).where(JOBS.c.id.in_(ids)))).all())
+        await connection.execute(
             insert(ATTEMPTS),
             [
                 {"job_id": job.id, "attempt": job.attempts, "worker": worker, "started_at": now}
@@ -120,8 +120,8 @@ def _owned(job: Row, worker: str):
 
 async def renew(engine: AsyncEngine, job: Row, worker: str, lease: float) -> bool:
     """Extend the lease; False if the job is no longer ours."""
-    async with engine.begin() as session:
-        result = await session.execute(
+    async with engine.begin() as connection:
+        result = await connection.execute(
             update(JOBS)
             .where(_owned(job, worker))
             .values(lease_expires_at=utcnow() + dt.timedelta(seconds=lease))
@@ -130,16 +130,16 @@ async def renew(engine: AsyncEngine, job: Row, worker: str, lease: float) -> boo
 
 
 async def _close_attempt(
-    session: AsyncConnection,
+    connection: AsyncConnection,
     job: Row,
     outcome: str,
     now: dt.datetime,
     error: str | None,
     result: dict | None,
 ) -> None:
-    await session.execute(
+    await connection.execute(
         update(ATTEMPTS)
-        .where(ATTEMPTS.c.job_id == job.id, ATTEMPTS.c.attempt == job.attempts)
+        .where(ATTEMPTS.c.job_id == job.id, ATTEMPTS.c.outcome.is_(None))
         .values(outcome=outcome, finished_at=now, error=error, result=result)
     )
 
@@ -154,8 +154,8 @@ async def finish(
 ) -> bool:
     """End the job as success (no error) or fail; False if it was no longer ours."""
     now = utcnow()
-    async with engine.begin() as session:
-        done = await session.execute(
+    async with engine.begin() as connection:
+        done = await connection.execute(
             update(JOBS)
             .where(_owned(job, worker))
             .values(
@@ -170,7 +170,7 @@ async def finish(
         )
         if not done.rowcount:
             return False
-        await _close_attempt(session, job, FAIL if error else SUCCESS, now, error, result)
+        await _close_attempt(connection, job, FAIL if error else SUCCESS, now, error, result)
     return True
 
 
@@ -208,14 +208,14 @@ async def requeue(
     }
     for status, values in ((NEW, waiting), (SUPERSEDED, {"status": SUPERSEDED, **back})):
         try:
-            async with engine.begin() as session:
-                done = await session.execute(
+            async with engine.begin() as connection:
+                done = await connection.execute(
                     update(JOBS).where(_owned(job, worker)).values(**values)
                 )
                 if not done.rowcount:
                     return None
                 closing = outcome if status == NEW else SUPERSEDED
-                await _close_attempt(session, job, closing, now, error, None)
+                await _close_attempt(connection, job, closing, now, error, None)
             return status
         except IntegrityError:
             continue  # a newer request waits (pending_key taken)

@@ -58,8 +58,8 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(16), nullable=True),
         sa.Column("error", sa.Text, nullable=True),
         sa.Column("result", sa.JSON, nullable=True),
-        sa.UniqueConstraint("job_id", "attempt", name="uq_job_attempt"),
     )
+    op.create_index("ix_job_attempts_job", "job_attempts", ["job_id"])
     op.create_table(
         "deletions",
         sa.Column("resource_type", sa.String(64), primary_key=True),
