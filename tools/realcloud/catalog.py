@@ -6,9 +6,8 @@ HOME/clouds.yaml for the `openstack` CLI (clouds admin-r1, demo-r1, ..., admin-t
 
 from __future__ import annotations
 
-import openstack
-
 import cloudenv
+import openstack
 
 SERVICE_USERS = ("nova", "neutron", "cinder", "glance", "placement")
 # (name, type) of every service a pod registers; the top registers the same minus placement
@@ -45,11 +44,16 @@ def main() -> None:
         found = idc.find_project(name, domain_id="default")
         return found or idc.create_project(name=name, domain_id="default")
 
-    roles = {n: idc.find_role(n) or idc.create_role(name=n) for n in ("admin", "member", "reader", "service")}
+    roles = {
+        n: idc.find_role(n) or idc.create_role(name=n)
+        for n in ("admin", "member", "reader", "service")
+    }
 
     def user(name: str, proj: object, *role_names: str) -> None:
         u = idc.find_user(name, domain_id="default")
-        u = u or idc.create_user(name=name, password=spec.password, domain_id="default", default_project_id=proj.id)
+        u = u or idc.create_user(
+            name=name, password=spec.password, domain_id="default", default_project_id=proj.id
+        )
         for r in role_names:
             idc.assign_project_role_to_user(proj, u, roles[r])
 
