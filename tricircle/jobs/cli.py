@@ -26,8 +26,6 @@ from tricircle.jobs.registry import load_modules, registry
 from tricircle.jobs.worker import Worker
 
 LOG = logging.getLogger(__name__)
-# handlers that ship with Tricircle; [jobs] handler_modules and --handlers add more
-BUILTIN_HANDLERS = ("tricircle.jobs.builtin",)
 
 
 def _worker_parser() -> argparse.ArgumentParser:
@@ -59,7 +57,10 @@ async def _run_worker(args: argparse.Namespace) -> None:
     for field in ("concurrency", "lease", "poll_interval", "shutdown_timeout"):
         if getattr(args, field) is not None:
             setattr(settings, field, getattr(args, field))
-    load_modules([*BUILTIN_HANDLERS, *conf.jobs.handler_modules, *args.handlers])
+    # [jobs] handler_modules and --handlers name the modules whose handlers run here.
+    # The reconcile and cleanup jobs (tricircle.jobs.builtin) join them once the
+    # pod clients offer a PodInventory.
+    load_modules([*conf.jobs.handler_modules, *args.handlers])
     db = Database(args.database_url or conf.database.connection)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
