@@ -68,6 +68,27 @@ _PODS = [
         help="Seconds a list waits for each pod before answering without it.",
     ),
     cfg.IntOpt(
+        "down_after_failures",
+        default=3,
+        min=1,
+        help="Consecutive failed calls after which a pod is taken as down: lists stop "
+        "asking it and writes to it fail at once with 503, until a probe sees it again.",
+    ),
+    cfg.FloatOpt(
+        "probe_interval", default=5.0, help="Seconds between probes of a pod taken as down."
+    ),
+    cfg.StrOpt(
+        "list_down_pods",
+        default="partial",
+        choices=[
+            ("partial", "servers of a pod that did not answer appear as partial records "
+             "(status UNKNOWN) from compute microversion 2.69, and are left out below it"),
+            ("omit", "left out whatever the microversion"),
+            ("fail", "the list fails with 503"),
+        ],
+        help="What a list shows of a pod that did not answer in time.",
+    ),
+    cfg.IntOpt(
         "connections_per_pod", default=100, min=1, help="Open connections kept to each pod."
     ),
 ]

@@ -1,13 +1,19 @@
 """The cross-pod list engine.
 
-Every pod is asked, in parallel, for its items in one total order (the requested
-sort keys, then the id), a batch at a time. A heap merges the streams; a stream
-that runs dry while its pod has more is refilled with the pod's own marker.
+Every pod is asked, in parallel, for its items in the requested order, a batch at
+a time. A heap merges the streams; a stream that runs dry while its pod has more
+is refilled with the pod's own marker.
 
-A client's marker is an item id. Its pod is asked for the items after it
-directly; every other pod is read from its start, skipping what sorts before the
-marker. The last pod-local markers of every page this process served are kept
-for a while, so the next page of a walk skips nothing.
+The global order is (sort values, pod id, the pod's own order): equal values are
+never compared by anything a pod does not show, so the order is exact whatever
+hidden precision or tie-breaker each pod sorts by, as long as each pod's order
+agrees with the values it shows.
+
+A page ends at a `Position`: the last item's values and pod. The next page asks
+each pod to continue after the last item it gave (a pod-local marker) when that
+is known, and otherwise reads the pod from its start, dropping what does not sort
+after the position. `Cursors` keeps the pod-local markers of recently served
+pages so that a walk through one process never rereads a pod.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from tricircle.listing.ordering import Ordering, SortKey
 # Asks one pod for a page: query parameters in, (HTTP status, raw JSON body) out.
 # Raises OSError or TimeoutError when the pod cannot be reached.
 FetchPage = Callable[[list[tuple[str, str]]], Awaitable[tuple[int, bytes]]]
+# Where an item sits in the global order, bar the pod's own order: (sort values, pod id).
+Position = tuple[SortKey, str]
 
 
 class PodFailed(Exception):
@@ -46,16 +54,20 @@ class PodRejected(Exception):
 class Source:
     pod_id: str
     fetch: FetchPage
-    start_marker: str | None = None  # pod-local marker to start after
-    skip_until: SortKey | None = None  # drop items that do not sort after this
+    start_marker: str | None = None  # pod-local marker to continue after
+    after: Position | None = None  # when read from the start: drop what does not sort after
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     key: SortKey
     id: str
     raw: bytes
     pod_id: str
+
+    @property
+    def position(self) -> Position:
+        return (self.key, self.pod_id)
 
 
 @dataclass
@@ -73,16 +85,22 @@ class _Stream:
         decode_page: msgspec.json.Decoder,
         params: list[tuple[str, str]],
         batch: int,
+        pod_max: int,
     ) -> None:
         self.source = source
         self._ordering = ordering
         self._decode_page = decode_page
         self._params = params
         self._batch = batch
-        self._marker = self._start = source.start_marker
-        self._skip_until = source.skip_until
-        if self._start is not None and self._skip_until is None:
-            raise ValueError("a pod-local marker needs the boundary to skip to")
+        self._pod_max = pod_max
+        self._marker = source.start_marker
+        if self._marker is not None and source.after is None:
+            raise ValueError("a pod-local marker needs the position to fall back to")
+        # What a pod added since the last page may sit after our pod-local marker yet
+        # before the position: it is dropped too, but what shares the position's
+        # values in the marker's own pod is not.
+        self._after = source.after
+        self._at_start_marker = self._inclusive = self._marker is not None
         self.buffer: list[Item] = []
         self._position = 0
         self.exhausted = False
@@ -97,33 +115,41 @@ class _Stream:
 
     async def fill(self) -> None:
         """Reads pages until there is an item to offer or the pod has no more."""
+        batch = self._batch
         while self.peek() is None and not self.exhausted:
-            params = [*self._params, ("limit", str(self._batch))]
+            params = [*self._params, ("limit", str(batch))]
             if self._marker is not None:
                 params.append(("marker", self._marker))
             status, body = await self.source.fetch(params)
-            if status == 400 and self._marker is not None and self._marker == self._start:
+            if status == 400 and self._at_start_marker:
                 # our pod-local marker is gone (deleted meanwhile): read from the start
-                self._marker = self._start = None
+                self._marker, self._after = None, self.source.after
+                self._at_start_marker = self._inclusive = False
                 continue
             if 400 <= status < 500:
                 raise PodRejected(status, body)
             if status != 200:
                 raise PodFailed(f"answered {status}")
             page = self._decode_page.decode(body).items
-            self.exhausted = len(page) < self._batch
+            self.exhausted = len(page) < batch
+            pod_id = self.source.pod_id
             items = []
             for raw in page:
                 key, item_id = self._ordering.key(raw)
-                items.append(Item(key, item_id, bytes(raw), self.source.pod_id))
+                items.append(Item(key, item_id, bytes(raw), pod_id))
             if items:
                 self._marker = items[-1].id
-                self._start = None
-            if self._skip_until is not None:
-                boundary = self._skip_until
-                items = [i for i in items if boundary < i.key]
+            if self._after is not None:
+                after = self._after
+                if self._inclusive:
+                    items = [i for i in items if not (i.key, pod_id) < after]
+                else:
+                    items = [i for i in items if after < (i.key, pod_id)]
                 if items:
-                    self._skip_until = None  # the pod's order is ours: no more to skip
+                    self._after = None  # the pod's order is ours: nothing more to skip
+                else:
+                    batch = min(self._pod_max, batch * 2)  # skipping: read faster
+            self._at_start_marker = False
             self.buffer, self._position = items, 0
 
 
@@ -155,9 +181,10 @@ async def merge(
     pod_max: int = 1000,
     timeout: float,
 ) -> ListResult:
-    """The first `limit` items of the union of `sources`, in `ordering`."""
+    """The first `limit` items of the union of `sources`, in `ordering`, then pod."""
     batch = batch_size(limit, len(sources), pod_max)
-    streams = [_Stream(s, ordering, _page_decoder(collection), params, batch) for s in sources]
+    decoder = _page_decoder(collection)
+    streams = [_Stream(s, ordering, decoder, params, batch, pod_max) for s in sources]
     result = ListResult(items=[])
 
     async def fill(stream: _Stream) -> bool:
@@ -169,14 +196,14 @@ async def merge(
         return True
 
     alive = await asyncio.gather(*(fill(s) for s in streams))
-    heap: list[tuple[SortKey, int]] = []
+    heap: list[tuple[SortKey, str, int]] = []
     for index, stream in enumerate(streams):
         head = stream.peek() if alive[index] else None
         if head is not None:
-            heap.append((head.key, index))
+            heap.append((head.key, head.pod_id, index))
     heapq.heapify(heap)
     while heap and len(result.items) < limit:
-        _, index = heapq.heappop(heap)
+        _, _, index = heapq.heappop(heap)
         stream = streams[index]
         item = stream.take()
         result.items.append(item)
@@ -185,15 +212,15 @@ async def merge(
             continue
         head = stream.peek()
         if head is not None:
-            heapq.heappush(heap, (head.key, index))
+            heapq.heappush(heap, (head.key, head.pod_id, index))
     return result
 
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
-    """Where a served page ended: its last item's key, and the last item taken from each pod."""
+    """Where a served page ended, and the last item taken from each pod over the whole walk."""
 
-    boundary: SortKey
+    position: Position
     pod_markers: dict[str, str]
 
 
@@ -204,7 +231,7 @@ class Cursors:
         self._cache: TTLCache[tuple[Any, str], Cursor] = TTLCache(maxsize, ttl)
 
     def remember(self, query: Any, last: Item, pod_markers: dict[str, str]) -> None:
-        self._cache[(query, last.id)] = Cursor(last.key, dict(pod_markers))
+        self._cache[(query, last.id)] = Cursor(last.position, dict(pod_markers))
 
     def recall(self, query: Any, marker: str) -> Cursor | None:
         return self._cache.get((query, marker))

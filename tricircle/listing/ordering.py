@@ -47,7 +47,12 @@ class SortKey:
 
 @dataclass(frozen=True)
 class Ordering:
-    """A total order: the requested fields, then the item id to break every tie."""
+    """The requested fields; the item id is read alongside but does not take part.
+
+    Ties are not broken by the id: a pod may order equal values by what it does not
+    show (Nova sorts by the full-precision ``created_at`` it prints in seconds), so
+    the engine breaks them by pod, then by the pod's own order.
+    """
 
     fields: tuple[SortField, ...]
     id_field: str = "id"
@@ -65,18 +70,18 @@ class Ordering:
 
     @cached_property
     def _descending(self) -> tuple[bool, ...]:
-        last = self.fields[-1].descending if self.fields else False
-        return (*(f.descending for f in self.fields), last)
+        return tuple(f.descending for f in self.fields)
 
     def key(self, raw: bytes) -> tuple[SortKey, str]:
         """The sort key of one raw JSON item, and its id."""
         view = self._decoder.decode(raw)
-        values = tuple(getattr(view, f"k{i}") for i in range(len(self.fields) + 1))
-        return SortKey(_comparable(values), self._descending), values[-1]
+        count = len(self.fields)
+        values = tuple(getattr(view, f"k{i}") for i in range(count))
+        return SortKey(_comparable(values), self._descending), getattr(view, f"k{count}")
 
     def key_of(self, item: dict[str, Any]) -> SortKey:
-        names = [f.field for f in self.fields] + [self.id_field]
-        return SortKey(_comparable(tuple(item.get(n) for n in names)), self._descending)
+        values = tuple(item.get(f.field) for f in self.fields)
+        return SortKey(_comparable(values), self._descending)
 
 
 def _comparable(values: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tricircle.db.models import Pod
+from tricircle.pods.health import PodHealth
 from tricircle.pods.registry import PodRegistry
 
 
@@ -49,6 +50,7 @@ class PodDirectory:
         self._pods: dict[str, PodInfo] = {}
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
+        self.health = PodHealth()  # observed, unlike the admin state in `PodInfo.state`
 
     async def pods(self) -> dict[str, PodInfo]:
         if time.monotonic() - self._loaded_at > self._max_age:
