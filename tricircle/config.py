@@ -32,9 +32,9 @@ _IDENTITY = [
     cfg.URIOpt("auth_url", default="http://127.0.0.1:5000/v3", help="Keystone v3 endpoint."),
     cfg.StrOpt("username", default="tricircle", help="The gateway's service user."),
     cfg.StrOpt("password", default="", secret=True, help="The service user's password."),
-    cfg.StrOpt("project_name", default="service"),
-    cfg.StrOpt("user_domain_name", default="Default"),
-    cfg.StrOpt("project_domain_name", default="Default"),
+    cfg.StrOpt("project_name", default="service", help="The service user's project."),
+    cfg.StrOpt("user_domain_name", default="Default", help="The service user's domain."),
+    cfg.StrOpt("project_domain_name", default="Default", help="Its project's domain."),
     cfg.StrOpt(
         "region_name",
         default="CentralRegion",

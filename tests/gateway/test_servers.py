@@ -177,3 +177,11 @@ async def test_a_pod_that_refuses_gives_503_naming_it(gateway, demo) -> None:
     reply = await demo.get(f"{SERVERS}/{server_id}")
     assert reply.status == 503
     assert "pod1" in reply.body["serviceUnavailable"]["message"]
+
+
+async def test_a_server_deleted_behind_the_gateways_back_loses_its_route(gateway, demo) -> None:
+    server_id = (await demo.post(SERVERS, boot())).body["server"]["id"]
+    del gateway.sim.pods["pod1"].servers[server_id]
+    reply = await demo.get(f"{SERVERS}/{server_id}")
+    assert reply.status == 404
+    assert await routing_count(gateway) == 0
