@@ -37,22 +37,24 @@ def endpoints(base: str) -> dict[str, str]:
     }
 
 
-def write_clouds_yaml(path: Path, identity_url: str) -> None:
-    clouds = {
-        f"tricircle-{user}": {
-            "auth": {
-                "auth_url": identity_url,
-                "username": user,
-                "password": password,
-                "project_name": user,
-                "user_domain_name": "Default",
-                "project_domain_name": "Default",
-            },
-            "region_name": TOP_REGION,
-            "identity_api_version": 3,
-        }
-        for user, (password, _role) in USERS.items()
+def cloud_entry(identity_url: str, user: str, password: str) -> dict:
+    """A clouds.yaml entry for `user` (whose project has the same name) in the top region."""
+    return {
+        "auth": {
+            "auth_url": identity_url,
+            "username": user,
+            "password": password,
+            "project_name": user,
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+        },
+        "region_name": TOP_REGION,
+        "identity_api_version": 3,
     }
+
+
+def write_clouds_yaml(path: Path, identity_url: str, users: dict[str, str]) -> None:
+    clouds = {name: cloud_entry(identity_url, user, pw) for name, (user, pw) in users.items()}
     path.write_text(yaml.safe_dump({"clouds": clouds}, sort_keys=False))
 
 
@@ -122,7 +124,8 @@ async def run_demo(args: argparse.Namespace) -> int:
     try:
         await _seed(gateway_url, cloud.identity_url, pods)
         clouds_yaml = data / "clouds.yaml"
-        write_clouds_yaml(clouds_yaml, cloud.identity_url)
+        users = {f"tricircle-{user}": (user, pw) for user, (pw, _role) in USERS.items()}
+        write_clouds_yaml(clouds_yaml, cloud.identity_url, users)
         print(_usage(gateway_url, cloud.identity_url, clouds_yaml), flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -11,35 +11,18 @@ from pathlib import Path
 
 import openstack
 import pytest
-import yaml
 
-from tests.gateway.harness import PASSWORD, TOP_REGION, Gateway
+from tests.gateway.harness import PASSWORD, Gateway
+from tricircle.demo import write_clouds_yaml
 
 CLI = shutil.which("openstack", path=str(Path(sys.executable).parent)) or "openstack"
 
 
 @pytest.fixture
 def clouds_yaml(gateway: Gateway, tmp_path: Path) -> Path:
-    def cloud(user: str, password: str) -> dict:
-        return {
-            "auth": {
-                "auth_url": gateway.sim.identity_url,
-                "username": user,
-                "password": password,
-                "project_name": user,
-                "user_domain_name": "Default",
-                "project_domain_name": "Default",
-            },
-            "region_name": TOP_REGION,
-            "identity_api_version": 3,
-        }
-
     path = tmp_path / "clouds.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {"clouds": {"demo": cloud("demo", PASSWORD), "admin": cloud("admin", "admin")}}
-        )
-    )
+    users = {"demo": ("demo", PASSWORD), "admin": ("admin", "admin")}
+    write_clouds_yaml(path, gateway.sim.identity_url, users)
     return path
 
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from tricircle.db.models import Flavor, Keypair
 from tricircle.gateway.compute.forward import pod_headers
 from tricircle.gateway.compute.keypairs import routing_id
+from tricircle.gateway.compute.microversions import HEADER, LEGACY_HEADER, SERVICE
 from tricircle.gateway.errors import ApiError, bad_request
 from tricircle.gateway.state import context_of, services_of
 from tricircle.pods.client import PodResponse
@@ -20,6 +21,11 @@ from tricircle.pods.directory import PodInfo
 from tricircle.pods.routing import FLAVOR, KEYPAIR
 
 LOG = logging.getLogger(__name__)
+
+
+def pinned_headers(request: web.Request, version: str) -> dict[str, str]:
+    """Headers for a call whose body the gateway writes itself, in a version it knows."""
+    return {**pod_headers(request), HEADER: f"{SERVICE} {version}", LEGACY_HEADER: version}
 
 
 def _failed(pod: PodInfo, what: str, answer: PodResponse) -> ApiError:
@@ -91,9 +97,8 @@ async def _admin_call(
 ) -> PodResponse:
     """Flavors are managed with the gateway's own (admin) token, not the user's."""
     services = services_of(request)
-    headers = pod_headers(request)
     # plain 2.1 for the copy: the newest flavor fields are not needed in pods
-    headers.update({"OpenStack-API-Version": "compute 2.1", "X-OpenStack-Nova-API-Version": "2.1"})
+    headers = pinned_headers(request, "2.1")
     answer = await services.pods.request(
         pod,
         "compute",
@@ -122,32 +127,19 @@ async def ensure_keypair(request: web.Request, pod: PodInfo, keypair: Keypair) -
     top_id = routing_id(context.user_id, name)
     if await services.routing.in_pod(KEYPAIR, top_id, pod.id) is not None:
         return
-    headers = pod_headers(request)
-    headers.update({"OpenStack-API-Version": "compute 2.2", "X-OpenStack-Nova-API-Version": "2.2"})
-    imported = {"name": name, "public_key": keypair.public_key, "type": keypair.type}
-    answer = await services.pods.request(
-        pod,
-        "compute",
-        "POST",
-        "/os-keypairs",
-        token=context.token,
-        headers=headers,
-        json={"keypair": imported},
-    )
+    headers = pinned_headers(request, "2.2")  # 2.2 carries the key type
+    imported = {"keypair": {"name": name, "public_key": keypair.public_key, "type": keypair.type}}
+
+    async def call(method: str, path: str, body: Any = None) -> PodResponse:
+        return await services.pods.request(
+            pod, "compute", method, path, token=context.token, headers=headers, json=body
+        )
+
+    answer = await call("POST", "/os-keypairs", imported)
     if answer.status == 409:
         # a pod-local key of that name: the top's key is the one the user asked for
-        await services.pods.request(
-            pod, "compute", "DELETE", f"/os-keypairs/{name}", token=context.token, headers=headers
-        )
-        answer = await services.pods.request(
-            pod,
-            "compute",
-            "POST",
-            "/os-keypairs",
-            token=context.token,
-            headers=headers,
-            json={"keypair": imported},
-        )
+        await call("DELETE", f"/os-keypairs/{name}")
+        answer = await call("POST", "/os-keypairs", imported)
     if not answer.ok:
         raise _failed(pod, f"import key pair {name}", answer)
     await services.routing.add(context.project_id or "", KEYPAIR, top_id, pod.id, name)
