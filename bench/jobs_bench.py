@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -101,7 +102,8 @@ async def pickup(db: Database, samples: int) -> list[float]:
             await enqueue(session, "bench_noop", "bench", f"p-{n}")
         while await _done(db) < n + 1:
             await asyncio.sleep(0.002)
-        await asyncio.sleep(0.01)  # let the worker go idle again
+        # arrive at a random moment of the worker's poll cycle, as real requests do
+        await asyncio.sleep(random.uniform(0.01, 0.2))
     async with db.session() as session:
         rows = await session.execute(
             select(JobAttempt.started_at, Job.run_at).join(Job, Job.id == JobAttempt.job_id)
