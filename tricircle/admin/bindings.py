@@ -8,25 +8,13 @@ from tricircle.db.models import PodBinding
 from tricircle.gateway.errors import conflict, not_found
 from tricircle.gateway.http import json_response, read_json
 from tricircle.gateway.state import context_of, services_of
-from tricircle.gateway.validation import Schema, string
+from tricircle.gateway.validation import string, wrapped
 from tricircle.pods.registry import Conflict
 
 routes = web.RouteTableDef()
 
-CREATE = Schema(
-    {
-        "type": "object",
-        "properties": {
-            "binding": {
-                "type": "object",
-                "properties": {"project_id": string(64, 1), "pod_id": string(36, 1)},
-                "required": ["project_id", "pod_id"],
-                "additionalProperties": False,
-            }
-        },
-        "required": ["binding"],
-        "additionalProperties": False,
-    }
+CREATE = wrapped(
+    "binding", {"project_id": string(64, 1), "pod_id": string(36, 1)}, ("project_id", "pod_id")
 )
 
 

@@ -10,7 +10,7 @@ from tricircle.db.models import Pod
 from tricircle.gateway.errors import ApiError, bad_request, conflict, not_found
 from tricircle.gateway.http import json_response, read_json
 from tricircle.gateway.state import Services, context_of, services_of
-from tricircle.gateway.validation import NAME, Schema
+from tricircle.gateway.validation import NAME, wrapped
 from tricircle.pods.discovery import probe_capabilities
 from tricircle.pods.registry import POD_STATES, Conflict
 
@@ -28,31 +28,8 @@ CREATE_FIELDS = {
     "state": {"enum": list(POD_STATES)},
     "endpoints": _ENDPOINTS,
 }
-CREATE = Schema(
-    {
-        "type": "object",
-        "properties": {
-            "pod": {
-                "type": "object",
-                "properties": CREATE_FIELDS,
-                "required": ["name", "region_name", "az_name"],
-                "additionalProperties": False,
-            }
-        },
-        "required": ["pod"],
-        "additionalProperties": False,
-    }
-)
-UPDATE = Schema(
-    {
-        "type": "object",
-        "properties": {
-            "pod": {"type": "object", "properties": CREATE_FIELDS, "additionalProperties": False}
-        },
-        "required": ["pod"],
-        "additionalProperties": False,
-    }
-)
+CREATE = wrapped("pod", CREATE_FIELDS, ("name", "region_name", "az_name"))
+UPDATE = wrapped("pod", CREATE_FIELDS)
 
 
 def pod_view(pod: Pod) -> dict[str, Any]:

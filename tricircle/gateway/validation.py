@@ -28,6 +28,24 @@ class Schema:
         )
 
 
+def wrapped(
+    key: str,
+    properties: dict[str, Any],
+    required: tuple[str, ...] = (),
+    *,
+    strict: bool = True,
+) -> Schema:
+    """A body ``{key: {...}}``, as every OpenStack API wraps its resources.
+
+    `strict` refuses properties not listed; loose schemas leave them to the pod.
+    """
+    inner: dict[str, Any] = {"type": "object", "properties": properties, "required": list(required)}
+    outer: dict[str, Any] = {"type": "object", "properties": {key: inner}, "required": [key]}
+    if strict:
+        inner["additionalProperties"] = outer["additionalProperties"] = False
+    return Schema(outer)
+
+
 def string(max_length: int = 255, min_length: int = 0, **extra: Any) -> dict[str, Any]:
     return {"type": "string", "minLength": min_length, "maxLength": max_length, **extra}
 

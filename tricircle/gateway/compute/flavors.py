@@ -15,37 +15,27 @@ from tricircle.gateway.compute.microversions import Version
 from tricircle.gateway.errors import ApiError, bad_request, conflict, not_found
 from tricircle.gateway.http import json_response, query_int, read_json
 from tricircle.gateway.state import context_of, services_of
-from tricircle.gateway.validation import NAME, Schema, string
+from tricircle.gateway.validation import NAME, Schema, string, wrapped
 
 routes = web.RouteTableDef()
 
 MAX_LIMIT = 1000
 _INT = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0}
-CREATE = Schema(
+CREATE = wrapped(
+    "flavor",
     {
-        "type": "object",
-        "properties": {
-            "flavor": {
-                "type": "object",
-                "properties": {
-                    "name": NAME,
-                    "id": {"type": ["string", "null"], "maxLength": 255, "pattern": r"^[\w.\- ]+$"},
-                    "ram": {**_INT, "minimum": 1},
-                    "vcpus": {**_INT, "minimum": 1},
-                    "disk": _INT,
-                    "OS-FLV-EXT-DATA:ephemeral": _INT,
-                    "swap": _INT,
-                    "rxtx_factor": {"type": ["number", "string"], "exclusiveMinimum": 0},
-                    "os-flavor-access:is_public": {"type": "boolean"},
-                    "description": {"type": ["string", "null"], "maxLength": 65535},
-                },
-                "required": ["name", "ram", "vcpus", "disk"],
-                "additionalProperties": False,
-            }
-        },
-        "required": ["flavor"],
-        "additionalProperties": False,
-    }
+        "name": NAME,
+        "id": {"type": ["string", "null"], "maxLength": 255, "pattern": r"^[\w.\- ]+$"},
+        "ram": {**_INT, "minimum": 1},
+        "vcpus": {**_INT, "minimum": 1},
+        "disk": _INT,
+        "OS-FLV-EXT-DATA:ephemeral": _INT,
+        "swap": _INT,
+        "rxtx_factor": {"type": ["number", "string"], "exclusiveMinimum": 0},
+        "os-flavor-access:is_public": {"type": "boolean"},
+        "description": {"type": ["string", "null"], "maxLength": 65535},
+    },
+    ("name", "ram", "vcpus", "disk"),
 )
 EXTRA_SPECS = Schema(
     {

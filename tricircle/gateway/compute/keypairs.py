@@ -17,32 +17,22 @@ from tricircle.gateway.compute.microversions import Version
 from tricircle.gateway.errors import ApiError, bad_request, conflict, not_found
 from tricircle.gateway.http import json_response, query_int, read_json
 from tricircle.gateway.state import context_of, services_of
-from tricircle.gateway.validation import Schema, string
+from tricircle.gateway.validation import string, wrapped
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.routing import KEYPAIR
 
 LOG = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
-CREATE = Schema(
+CREATE = wrapped(
+    "keypair",
     {
-        "type": "object",
-        "properties": {
-            "keypair": {
-                "type": "object",
-                "properties": {
-                    "name": string(255, 1),
-                    "public_key": string(65535),
-                    "type": {"enum": ["ssh", "x509"]},
-                    "user_id": string(64, 1),
-                },
-                "required": ["name"],
-                "additionalProperties": False,
-            }
-        },
-        "required": ["keypair"],
-        "additionalProperties": False,
-    }
+        "name": string(255, 1),
+        "public_key": string(65535),
+        "type": {"enum": ["ssh", "x509"]},
+        "user_id": string(64, 1),
+    },
+    ("name",),
 )
 
 

@@ -19,9 +19,10 @@ from tricircle.gateway.compute.provisioning import (
 from tricircle.gateway.errors import ApiError, bad_request, not_found
 from tricircle.gateway.http import read_json
 from tricircle.gateway.state import Services, context_of, services_of
-from tricircle.gateway.validation import Schema, string
+from tricircle.gateway.validation import string, wrapped
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
+from tricircle.pods.health import ensure_up, pod_answered, pod_failed
 from tricircle.pods.routing import SERVER
 from tricircle.pods.scheduler import choose_pod
 
@@ -30,37 +31,21 @@ routes = web.RouteTableDef()
 
 _REF = {"type": ["string", "integer"], "minLength": 1, "maxLength": 255}
 # Only what the gateway itself reads is checked here; the pod's Nova validates the rest.
-CREATE = Schema(
+_COUNT = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 1}
+CREATE = wrapped(
+    "server",
     {
-        "type": "object",
-        "properties": {
-            "server": {
-                "type": "object",
-                "properties": {
-                    "name": string(255, 1),
-                    "flavorRef": _REF,
-                    "imageRef": {"type": "string", "maxLength": 255},
-                    "availability_zone": string(255, 1),
-                    "key_name": string(255, 1),
-                    "min_count": {
-                        "type": ["integer", "string"],
-                        "pattern": r"^[0-9]+$",
-                        "minimum": 1,
-                    },
-                    "max_count": {
-                        "type": ["integer", "string"],
-                        "pattern": r"^[0-9]+$",
-                        "minimum": 1,
-                    },
-                    "networks": {
-                        "oneOf": [{"enum": ["auto", "none"]}, {"type": "array"}],
-                    },
-                },
-                "required": ["name", "flavorRef"],
-            }
-        },
-        "required": ["server"],
-    }
+        "name": string(255, 1),
+        "flavorRef": _REF,
+        "imageRef": {"type": "string", "maxLength": 255},
+        "availability_zone": string(255, 1),
+        "key_name": string(255, 1),
+        "min_count": _COUNT,
+        "max_count": _COUNT,
+        "networks": {"oneOf": [{"enum": ["auto", "none"]}, {"type": "array"}]},
+    },
+    ("name", "flavorRef"),
+    strict=False,
 )
 WATCH_DELETE_SECONDS = 600.0
 
@@ -167,16 +152,23 @@ async def _routed(request: web.Request, tail: str) -> web.Response:
     services, context = services_of(request), context_of(request)
     server_id = request.match_info["server_id"]
     entry_id, pod = await _find_pod(request, server_id)
-    answer = await services.pods.request(
-        pod,
-        "compute",
-        request.method,
-        f"/servers/{server_id}{tail}",
-        token=context.token,
-        headers=pod_headers(request),
-        params=request.query,
-        body=await request.read() or None,
-    )
+    if request.method != "GET":
+        ensure_up(services, pod)  # a write to a pod known down fails at once
+    try:
+        answer = await services.pods.request(
+            pod,
+            "compute",
+            request.method,
+            f"/servers/{server_id}{tail}",
+            token=context.token,
+            headers=pod_headers(request),
+            params=request.query,
+            body=await request.read() or None,
+        )
+    except PodUnavailable as exc:
+        pod_failed(services, pod, str(exc))
+        raise
+    pod_answered(services, pod)
     if not tail and answer.status == 404:
         # the pod no longer has it (deleted behind our back): forget the stale route
         await services.routing.remove(entry_id)
