@@ -22,7 +22,8 @@ async def choose_pod(
             raise bad_request("The requested availability zone is not available")
         raise ApiError(503, "No pod is available to this project.")
     pods = [p for p in (await services.directory.pods()).values() if p.id in {u.id for u in usable}]
-    up = [p for p in pods if p.enabled]
+    health = services.directory.health
+    up = [p for p in pods if p.enabled and not health.is_down(p.id)]
     if not up:
         names = ", ".join(sorted(p.name for p in pods))
         raise ApiError(503, f"No pod of availability zone {az or '(any)'} is up: {names}.")
