@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from aiohttp import web
+from cachetools import TTLCache
 
 from tricircle.gateway.compute.flavors import visible_flavor
 from tricircle.gateway.compute.forward import pod_headers, relay
@@ -18,11 +18,13 @@ from tricircle.gateway.compute.provisioning import (
 )
 from tricircle.gateway.errors import ApiError, bad_request, not_found
 from tricircle.gateway.http import read_json
-from tricircle.gateway.state import Services, context_of, services_of
+from tricircle.gateway.state import context_of, services_of
 from tricircle.gateway.validation import string, wrapped
+from tricircle.jobs.queue import mark_deleted
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.health import ensure_up, pod_answered, pod_failed
+from tricircle.pods.inventory import MARK_KEY, MARK_VALUE
 from tricircle.pods.routing import SERVER
 from tricircle.pods.scheduler import choose_pod
 
@@ -40,6 +42,7 @@ CREATE = wrapped(
         "imageRef": {"type": "string", "maxLength": 255},
         "availability_zone": string(255, 1),
         "key_name": string(255, 1),
+        "metadata": {"type": "object", "additionalProperties": string(255)},
         "min_count": _COUNT,
         "max_count": _COUNT,
         "networks": {"oneOf": [{"enum": ["auto", "none"]}, {"type": "array"}]},
@@ -47,18 +50,31 @@ CREATE = wrapped(
     ("name", "flavorRef"),
     strict=False,
 )
-WATCH_DELETE_SECONDS = 600.0
+
+
+# (scope, server id) -> (routing entry id, pod id): a server never moves, so routed calls
+# need no database read; the TTL bounds what a delete through another process leaves behind.
+_ROUTES: TTLCache[tuple[str | None, str], tuple[int, str]] = TTLCache(100_000, 60.0)
 
 
 async def _find_pod(request: web.Request, server_id: str) -> tuple[int, PodInfo]:
     services, context = services_of(request), context_of(request)
     # admins reach any project's server by id, as in Nova
     scope = None if context.is_admin else context.project_id
-    entries = await services.routing.find(SERVER, server_id, scope)
-    pod = await services.directory.get(entries[0].pod_id) if entries else None
-    if pod is None:
+    route = _ROUTES.get((scope, server_id))
+    if route is None:
+        entries = await services.routing.find(SERVER, server_id, scope)
+        if entries:
+            route = _ROUTES[(scope, server_id)] = (entries[0].id, entries[0].pod_id)
+    pod = await services.directory.get(route[1]) if route else None
+    if route is None or pod is None:
         raise not_found(f"Instance {server_id} could not be found.")
-    return entries[0].id, pod
+    return route[0], pod
+
+
+def _forget_route(request: web.Request, server_id: str) -> None:
+    context = context_of(request)
+    _ROUTES.pop((None if context.is_admin else context.project_id, server_id), None)
 
 
 @routes.post("/v2.1/servers")
@@ -80,6 +96,8 @@ async def create_server(request: web.Request) -> web.Response:
     keypair = await find_keypair(request, server["key_name"]) if server.get("key_name") else None
     await ensure_flavor(request, pod, flavor)
     server["flavorRef"] = flavor.id
+    # the mark lets the reconciler tell our servers from the pod's own
+    server["metadata"] = {**(server.get("metadata") or {}), MARK_KEY: MARK_VALUE}
     if keypair is not None:
         await ensure_keypair(request, pod, keypair)
     answer = await services.pods.request(
@@ -171,33 +189,11 @@ async def _routed(request: web.Request, tail: str) -> web.Response:
     pod_answered(services, pod)
     if not tail and answer.status == 404:
         # the pod no longer has it (deleted behind our back): forget the stale route
+        _forget_route(request, server_id)
         await services.routing.remove(entry_id)
     elif not tail and request.method == "DELETE" and answer.ok:
-        services.background(_forget_when_gone(services, pod, server_id, entry_id))
+        _forget_route(request, server_id)
+        # Nova deletes asynchronously: a cleanup job drops the route once the server is gone
+        async with services.db.session.begin() as session:
+            await mark_deleted(session, SERVER, server_id, project_id=context.project_id)
     return relay(request, pod, answer)
-
-
-async def _forget_when_gone(
-    services: Services, pod: PodInfo, server_id: str, entry_id: int
-) -> None:
-    """Nova deletes asynchronously: the route goes once the pod no longer shows the server."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WATCH_DELETE_SECONDS
-    delay = 0.5
-    while loop.time() < deadline:
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 10.0)
-        try:
-            answer = await services.pods.request(
-                pod,
-                "compute",
-                "GET",
-                f"/servers/{server_id}",
-                token=await services.service_auth.token(),
-            )
-        except PodUnavailable:
-            continue
-        if answer.status == 404:
-            await services.routing.remove(entry_id)
-            return
-    LOG.warning("server %s of pod %s still not gone; its route stays", server_id, pod.name)
