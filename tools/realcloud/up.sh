@@ -211,6 +211,8 @@ pod_up() {
         start "$R-nova-$svc" "$VENV/bin/nova-$svc" --config-file "$E/nova/nova.conf" \
             --config-file "$E/nova/nova-db.conf" --log-file "$LOG/$R-nova-$svc.log"
     done
+    local compute_since=
+    alive "$R-nova-compute" || compute_since=$(date -u '+%F %T')
     start "$R-nova-compute" "$VENV/bin/nova-compute" --config-file "$E/nova/nova.conf" --log-file "$LOG/$R-nova-compute.log"
     # nova's WSGI app reads paste from the FIRST file of OS_NOVA_CONFIG_FILES
     gunicorn_start "$R-nova-api" "${PB}774" nova.wsgi.osapi_compute OS_NOVA_CONFIG_DIR="$E/nova" \
@@ -260,6 +262,17 @@ pod_up() {
             sleep 2
         done
         [[ -e $DATA/.done-$R-hosts ]] || die "$R-compute1 never registered, see $LOG/$R-nova-compute.log"
+    fi
+    # a restarted compute counts as down (NoValidHost) until its first heartbeat
+    if [[ -n $compute_since ]]; then
+        local beat=
+        for n in $(seq 90); do
+            beat=$("${MYSQL[@]}" -e "SELECT count(*) FROM ${RC_PREFIX}nova_cell1_$R.services
+                WHERE \`binary\`='nova-compute' AND updated_at >= '$compute_since'")
+            [[ $beat -ge 1 ]] && break
+            sleep 1
+        done
+        [[ $beat -ge 1 ]] || die "$R-nova-compute sent no heartbeat, see $LOG/$R-nova-compute.log"
     fi
     log "$REGION ($AZ) ready"
 }
