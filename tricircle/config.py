@@ -81,8 +81,11 @@ _PODS = [
         "list_down_pods",
         default="partial",
         choices=[
-            ("partial", "servers of a pod that did not answer appear as partial records "
-             "(status UNKNOWN) from compute microversion 2.69, and are left out below it"),
+            (
+                "partial",
+                "servers of a pod that did not answer appear as partial records "
+                "(status UNKNOWN) from compute microversion 2.69, and are left out below it",
+            ),
             ("omit", "left out whatever the microversion"),
             ("fail", "the list fails with 503"),
         ],
