@@ -118,7 +118,7 @@ async def run_demo(args: argparse.Namespace) -> int:
     conf.set_override("region_name", TOP_REGION, "identity")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     await asyncio.to_thread(migrate.upgrade, conf.database.connection)
-    runner = web.AppRunner(create_app(conf), access_log=None)
+    runner = web.AppRunner(create_app(conf, run_jobs=True), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, args.host, args.port).start()
     try:

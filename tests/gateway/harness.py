@@ -99,7 +99,7 @@ class Gateway:
         self.conf.set_override("region_name", TOP_REGION, "identity")
         for (group, name), value in overrides.items():
             self.conf.set_override(name, value, group)
-        self.app = create_app(self.conf)
+        self.app = create_app(self.conf, run_jobs=True)
         self._runner = web.AppRunner(self.app, access_log=None)
         self.url = ""
         self.http: aiohttp.ClientSession | None = None

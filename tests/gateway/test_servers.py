@@ -81,7 +81,7 @@ async def test_route_is_forgotten_once_the_pod_has_deleted_the_server(gateway, d
     server_id = (await demo.post(SERVERS, boot())).body["server"]["id"]
     assert await routing_count(gateway) == before + 1
     assert (await demo.delete(f"{SERVERS}/{server_id}")).status == 204
-    for _ in range(100):
+    for _ in range(200):
         if await routing_count(gateway) == before:
             break
         await asyncio.sleep(0.05)

@@ -26,7 +26,7 @@ async def test_list_show_delete(gateway: Gateway, admin: Client, capsys) -> None
     shown = json.loads(await _job(gateway, admin, capsys, "show", job.id))
     assert shown["id"] == job.id and shown["attempt_log"] == []
     await _job(gateway, admin, capsys, "delete", job.id)
-    listed = json.loads(await _job(gateway, admin, capsys, "list", "--json"))
+    listed = json.loads(await _job(gateway, admin, capsys, "list", "--project", "p1", "--json"))
     assert listed == {"jobs": []}
     with pytest.raises(SystemExit, match="error 404"):
         await _job(gateway, admin, capsys, "redo", job.id)

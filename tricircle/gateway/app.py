@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
 import aiohttp
 from aiohttp import web
@@ -21,6 +22,7 @@ from tricircle.gateway.state import SERVICES, Services
 from tricircle.identity.policy import Policy
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.identity.tokens import TokenValidator
+from tricircle.jobs.runtime import pod_worker
 from tricircle.pods.client import PodClient
 from tricircle.pods.directory import PodDirectory
 from tricircle.pods.registry import BindingRegistry, PodRegistry
@@ -61,13 +63,17 @@ def build_services(conf: cfg.ConfigOpts) -> Services:
     )
 
 
-def create_app(conf: cfg.ConfigOpts) -> web.Application:
+def create_app(conf: cfg.ConfigOpts, *, run_jobs: bool = False) -> web.Application:
+    """The gateway; with `run_jobs`, a job worker in the same process (the embedded setup)."""
     max_body = conf.gateway.max_request_body_size
     app = web.Application(middlewares=[middleware.request_id], client_max_size=max_body)
 
     async def services(app: web.Application) -> AsyncIterator[None]:
         app[SERVICES] = build_services(conf)
-        yield
+        async with AsyncExitStack() as stack:
+            if run_jobs:
+                await stack.enter_async_context(pod_worker(conf, app[SERVICES].db))
+            yield
         await app[SERVICES].close()
 
     app.cleanup_ctx.append(services)

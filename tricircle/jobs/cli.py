@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tricircle.config import load_config
@@ -23,6 +24,7 @@ from tricircle.db.engine import Database
 from tricircle.jobs import options
 from tricircle.jobs.metrics import metrics_view
 from tricircle.jobs.registry import load_modules, registry
+from tricircle.jobs.runtime import register_builtin
 from tricircle.jobs.worker import Worker
 
 LOG = logging.getLogger(__name__)
@@ -57,9 +59,8 @@ async def _run_worker(args: argparse.Namespace) -> None:
     for field in ("concurrency", "lease", "poll_interval", "shutdown_timeout"):
         if getattr(args, field) is not None:
             setattr(settings, field, getattr(args, field))
-    # [jobs] handler_modules and --handlers name the modules whose handlers run here.
-    # The reconcile and cleanup jobs (tricircle.jobs.builtin) join them once the
-    # pod clients offer a PodInventory.
+    # [jobs] handler_modules and --handlers name the modules whose handlers run here,
+    # beside Tricircle's own reconcile and cleanup jobs.
     load_modules([*conf.jobs.handler_modules, *args.handlers])
     db = Database(args.database_url or conf.database.connection)
     stop = asyncio.Event()
@@ -68,7 +69,9 @@ async def _run_worker(args: argparse.Namespace) -> None:
         loop.add_signal_handler(signum, stop.set)
     metrics_port = args.metrics_port or conf.jobs.metrics_port
     runner = await _serve_metrics(conf.jobs.metrics_host, metrics_port) if metrics_port else None
-    worker = Worker(db, registry, settings, name=args.name)
+    http = aiohttp.ClientSession()
+    inventory = register_builtin(conf, db, registry, http)
+    worker = Worker(db, registry, settings, name=args.name, services={"inventory": inventory})
     try:
         await worker.start()
         LOG.info("worker %s runs %s on %s", worker.name, ", ".join(registry.types), db.backend)
@@ -78,6 +81,7 @@ async def _run_worker(args: argparse.Namespace) -> None:
     finally:
         if runner is not None:
             await runner.cleanup()
+        await http.close()
         await db.dispose()
 
 

@@ -78,6 +78,9 @@ class FaultGate:
     def middleware(self) -> Callable:
         @web.middleware
         async def faults_middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
+            # A real service has the whole request before it is slow: a client that goes
+            # away during the delay still gets its create done, as with a real pod.
+            await request.read()
             await self.apply()
             return await handler(request)
 

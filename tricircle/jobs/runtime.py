@@ -1,0 +1,57 @@
+"""A worker that runs Tricircle's own jobs against the pods, in any process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from oslo_config import cfg
+
+from tricircle.db.engine import Database
+from tricircle.identity.service_auth import ServiceAuth
+from tricircle.jobs import builtin, options
+from tricircle.jobs.registry import Registry
+from tricircle.jobs.worker import Worker
+from tricircle.pods.client import PodClient
+from tricircle.pods.inventory import PodsInventory
+
+# the resource types whose bottom objects the gateway marks today
+RECONCILED = ("server",)
+
+
+def register_builtin(
+    conf: cfg.ConfigOpts, db: Database, handlers: Registry, http: aiohttp.ClientSession
+) -> PodsInventory:
+    inventory = PodsInventory(PodClient(http, timeout=conf.pods.request_timeout), ServiceAuth(conf))
+    builtin.register(
+        handlers,
+        db,
+        inventory,
+        interval=conf.jobs.reconcile_interval,
+        grace=conf.jobs.reconcile_grace,
+        resource_types=RECONCILED,
+    )
+    return inventory
+
+
+@asynccontextmanager
+async def pod_worker(
+    conf: cfg.ConfigOpts, db: Database, handlers: Registry | None = None, *, name: str | None = None
+) -> AsyncIterator[Worker]:
+    """A started worker with the reconciler and the delete cleanup; stopped on exit."""
+    handlers = handlers if handlers is not None else Registry()
+    async with aiohttp.ClientSession() as http:
+        inventory = register_builtin(conf, db, handlers, http)
+        worker = Worker(
+            db,
+            handlers,
+            options.worker_settings(conf),
+            name=name,
+            services={"inventory": inventory},
+        )
+        await worker.start()
+        try:
+            yield worker
+        finally:
+            await worker.stop()
