@@ -43,7 +43,6 @@ _NOVA_FAULTS = {
     403: "forbidden",
     404: "itemNotFound",
     405: "badMethod",
-    406: "HTTPNotAcceptable",
     409: "conflictingRequest",
     413: "overLimit",
     415: "badMediaType",
