@@ -90,15 +90,13 @@ async def keystone_token(
 class Gateway:
     """The gateway's URL, a client per user, and the cloud behind it."""
 
-    def __init__(self, sim: SimCloud, database_url: str, **overrides: Any) -> None:
+    def __init__(self, sim: SimCloud, database_url: str) -> None:
         self.sim = sim
         self.conf = load_config()
         self.conf.set_override("connection", database_url, "database")
         self.conf.set_override("auth_url", sim.identity_url, "identity")
         self.conf.set_override("password", "tricircle", "identity")
         self.conf.set_override("region_name", TOP_REGION, "identity")
-        for (group, name), value in overrides.items():
-            self.conf.set_override(name, value, group)
         self.app = create_app(self.conf, run_jobs=True)
         self._runner = web.AppRunner(self.app, access_log=None)
         self.url = ""
