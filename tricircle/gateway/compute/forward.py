@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from tricircle.gateway.compute.mark import unmarked
 from tricircle.gateway.compute.microversions import HEADER, LEGACY_HEADER, SERVICE, Version
 from tricircle.gateway.state import REQUEST_ID
 from tricircle.pods.client import PodResponse
@@ -38,7 +39,7 @@ def relay(request: web.Request, pod: PodInfo, answer: PodResponse) -> web.Respon
     if body:
         # The pod writes its own address into links; clients must only ever see the gateway.
         pod_root = service_root(pod.endpoints["compute"]).encode()
-        body = body.replace(pod_root + b"/", top_root(request).encode() + b"/")
+        body = unmarked(body.replace(pod_root + b"/", top_root(request).encode() + b"/"))
     response = web.Response(status=answer.status, body=body or None)
     for name in _RELAYED:
         if name in answer.headers:

@@ -21,6 +21,7 @@ from aiohttp import web
 from tricircle.db.models import RoutingEntry
 from tricircle.gateway.compute.forward import pod_headers, top_root, version_of
 from tricircle.gateway.compute.links import next_link, resource_links
+from tricircle.gateway.compute.mark import unmarked
 from tricircle.gateway.compute.microversions import Version
 from tricircle.gateway.errors import ApiError, bad_request
 from tricircle.gateway.state import context_of, services_of
@@ -184,7 +185,7 @@ class _Pods:
                 )
             except PodUnavailable as exc:
                 raise OSError(str(exc)) from exc
-            return answer.status, answer.body.replace(pod_root, self._top)
+            return answer.status, unmarked(answer.body.replace(pod_root, self._top))
 
         return fetch
 
