@@ -51,6 +51,7 @@ class Services:
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.directory.close()
         await self.http.close()
         await self.db.dispose()
 

@@ -44,7 +44,7 @@ class PodResponse:
 class PodClient:
     def __init__(self, http: aiohttp.ClientSession, *, timeout: float = 60.0) -> None:
         self._http = http
-        self._timeout = timeout
+        self._timeout = aiohttp.ClientTimeout(total=timeout)  # built once, not per call
 
     def endpoint(self, pod: PodInfo, service: str, project_id: str | None = None) -> str:
         url = pod.endpoints.get(service)
@@ -78,7 +78,7 @@ class PodClient:
             body = msgspec.json.encode(json)
         if body is not None:
             sent.setdefault("Content-Type", "application/json")
-        limit = aiohttp.ClientTimeout(total=timeout or self._timeout)
+        limit = aiohttp.ClientTimeout(total=timeout) if timeout else self._timeout
         try:
             async with self._http.request(
                 method, url, headers=sent, params=params, data=body, timeout=limit

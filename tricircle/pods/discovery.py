@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import aiohttp
@@ -11,6 +12,7 @@ import aiohttp
 _VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?(/[^/]*)?/?$")
 
 
+@lru_cache(maxsize=4096)  # every relayed answer needs its pod's root
 def service_root(endpoint: str) -> str:
     return _VERSION_SUFFIX.sub("", endpoint.rstrip("/"))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import NamedTuple
 
 from aiohttp import web
@@ -96,7 +97,9 @@ def negotiate(asked: str | None, supported: VersionRange) -> Version:
     return version
 
 
+@lru_cache(maxsize=256)
 def response_headers(version: Version) -> dict[str, str]:
+    """Shared between responses: callers copy it, never change it."""
     return {
         HEADER: f"{SERVICE} {version}",
         LEGACY_HEADER: str(version),

@@ -180,8 +180,8 @@ async def _routed(request: web.Request, tail: str) -> web.Response:
             f"/servers/{server_id}{tail}",
             token=context.token,
             headers=pod_headers(request),
-            params=request.query,
-            body=await request.read() or None,
+            params=request.query or None,
+            body=(await request.read() or None) if request.body_exists else None,
         )
     except PodUnavailable as exc:
         pod_failed(services, pod, str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -10,6 +11,7 @@ from tricircle.gateway.compute.forward import top_root
 from tricircle.gateway.compute.microversions import VersionRange, common_range
 from tricircle.gateway.http import json_response, public
 from tricircle.gateway.state import services_of
+from tricircle.pods.directory import PodInfo
 
 routes = web.RouteTableDef()
 UPDATED = "2013-07-23T11:33:21Z"
@@ -32,8 +34,13 @@ def _v21(request: web.Request, supported: VersionRange) -> dict[str, Any]:
     }
 
 
+def _pods_range(pods: Mapping[str, PodInfo]) -> VersionRange:
+    return common_range(pods.values())
+
+
 async def supported_range(request: web.Request) -> VersionRange:
-    return common_range((await services_of(request).directory.pods()).values())
+    # every call needs it: computed once per pod snapshot, not per request
+    return await services_of(request).directory.derived(_pods_range)
 
 
 @routes.get("/")
