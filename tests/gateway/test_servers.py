@@ -185,3 +185,11 @@ async def test_a_server_deleted_behind_the_gateways_back_loses_its_route(gateway
     reply = await demo.get(f"{SERVERS}/{server_id}")
     assert reply.status == 404
     assert await routing_count(gateway) == 0
+
+
+async def test_the_requested_az_reaches_the_pod_which_pins_the_server(gateway, demo) -> None:
+    pinned = {"OpenStack-API-Version": "compute 2.96"}
+    for az, want in (("az2", "az2"), (None, None)):
+        server_id = (await demo.post(SERVERS, boot(az=az))).body["server"]["id"]
+        shown = await demo.get(f"{SERVERS}/{server_id}", headers=pinned)
+        assert shown.body["server"]["pinned_availability_zone"] == want

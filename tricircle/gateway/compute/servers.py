@@ -88,7 +88,8 @@ async def create_server(request: web.Request) -> web.Response:
         flavor = await visible_flavor(request, flavor_ref)
     except ApiError:
         raise bad_request(f"Flavor {flavor_ref} could not be found.") from None
-    az = server.pop("availability_zone", None)
+    # the pod gets the AZ too: Nova pins a server to the AZ it was asked for (2.96)
+    az = server.get("availability_zone")
     pod = await choose_pod(services, context.project_id or "", az, SERVER)
     # checks that only read come first, so a bad request leaves nothing behind in the pod
     if server.get("imageRef"):
