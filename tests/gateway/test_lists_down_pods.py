@@ -140,10 +140,11 @@ async def test_partial_records_in_the_brief_list(make_fleet: FleetFactory) -> No
 
 
 async def test_a_slow_pod_is_left_out_within_the_timeout(make_fleet: FleetFactory) -> None:
-    fleet = await make_fleet(list_timeout=0.3)
+    # the timeout leaves the healthy pods room to answer on a loaded 2-core machine
+    fleet = await make_fleet(list_timeout=3.0)
     demo = await fleet.gateway.client("demo")
-    await fleet.gateway.sim.pods[DARK].set_faults(Faults(latency=30.0))
-    reply = await asyncio.wait_for(demo.get("/compute/v2.1/servers"), 10)
+    await fleet.gateway.sim.pods[DARK].set_faults(Faults(latency=60.0))
+    reply = await asyncio.wait_for(demo.get("/compute/v2.1/servers"), 20)
     assert reply.status == 200
     assert len(reply.body["servers"]) == sum(COUNTS) - COUNTS[4]
     reply = await demo.get("/compute/v2.1/servers", headers=V2_69)
