@@ -165,13 +165,37 @@ def contract(request: pytest.FixtureRequest) -> Contract:
     return Contract(request.module.__name__.rsplit(".", 1)[-1], request.function.__name__)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A module's SIM_GAPS {scenario: reason} marks those scenarios strict xfail on `sim`."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A module's SIM_GAPS {scenario: reason} marks those scenarios strict xfail on `sim`;
+    the modules in tests/realcloud/gateway.py's NOT_SERVED are not run on `gateway`."""
     here = Path(__file__).parent
+    not_served = _gateway_not_served()
+    kept, dropped = [], []
     for item in items:
-        if here not in item.path.parents:
-            continue
-        gaps = getattr(getattr(item, "module", None), "SIM_GAPS", {})
         spec = getattr(item, "callspec", None)
-        if spec and spec.params.get("target") == "sim" and item.originalname in gaps:
+        on = spec.params.get("target") if spec and here in item.path.parents else None
+        if on == "gateway" and item.path.stem in not_served:
+            dropped.append(item)
+            continue
+        kept.append(item)
+        gaps = getattr(getattr(item, "module", None), "SIM_GAPS", {})
+        if on == "sim" and item.originalname in gaps:
             item.add_marker(pytest.mark.xfail(reason=gaps[item.originalname], strict=True))
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _gateway_not_served() -> dict[str, str]:
+    if not GATEWAY_WIRED:
+        return {}
+    from tests.realcloud.gateway import NOT_SERVED
+
+    return NOT_SERVED
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [
+        f"realcloud: not run on the gateway target: {module} ({reason})"
+        for module, reason in _gateway_not_served().items()
+    ]

@@ -66,8 +66,9 @@ async def base_flavor(admin: Client) -> str:
     return reply.body["flavor"]["id"]
 
 
-async def base_image(admin: Client) -> str:
-    """The id of a small public active image, created once per target."""
+async def base_image(admin: Client, image_id: str | None = None) -> str:
+    """The id of a small public active image, created once per target (with `image_id`
+    as its id, if given)."""
     reply = await admin.call("image", "GET", f"/v2/images?name={BASE_IMAGE}")
     for image in reply.body["images"]:
         if image["status"] == "active":
@@ -77,6 +78,7 @@ async def base_image(admin: Client) -> str:
         "disk_format": "raw",
         "container_format": "bare",
         "visibility": "public",
+        **({"id": image_id} if image_id else {}),
     }
     reply = await admin.call("image", "POST", "/v2/images", body)
     assert reply.status == 201, reply
