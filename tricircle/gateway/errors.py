@@ -36,25 +36,6 @@ def forbidden(message: str) -> ApiError:
 # Renders (status, message) as a service's error body.
 ErrorFormat = Callable[[int, str], dict]
 
-# Nova's fault names (nova.api.openstack.wsgi.Fault); anything else is a computeFault.
-_NOVA_FAULTS = {
-    400: "badRequest",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "itemNotFound",
-    405: "badMethod",
-    409: "conflictingRequest",
-    413: "overLimit",
-    415: "badMediaType",
-    429: "overLimit",
-    501: "notImplemented",
-    503: "serviceUnavailable",
-}
-
-
-def nova_error(status: int, message: str) -> dict:
-    return {_NOVA_FAULTS.get(status, "computeFault"): {"code": status, "message": message}}
-
 
 def admin_error(status: int, message: str) -> dict:
     return {"error": {"code": status, "title": HTTPStatus(status).phrase, "message": message}}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from tricircle.openstack_errors import nova_fault
 from tricircle.sim.faults import FaultGate
 from tricircle.sim.http import (
     Context,
@@ -41,27 +42,8 @@ class Service:
     add_routes: Callable[[web.UrlDispatcher], None] | None = None
 
 
-# Nova and Cinder name their faults the same way (wsgi.Fault); anything unlisted is computeFault.
-_FAULT_NAMES = {
-    400: "badRequest",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "itemNotFound",
-    405: "badMethod",
-    409: "conflictingRequest",
-    413: "overLimit",
-    415: "badMediaType",
-    429: "overLimit",
-    501: "notImplemented",
-    503: "serviceUnavailable",
-}
-
-
 def render_fault(request: web.Request, err: SimError) -> web.Response:
-    name = _FAULT_NAMES.get(err.status, "computeFault")
-    return json_response(
-        {name: {"code": err.status, "message": err.message}}, err.status, err.headers
-    )
+    return json_response(nova_fault(err.status, err.message), err.status, err.headers)
 
 
 POD: web.AppKey[Pod] = web.AppKey("pod")

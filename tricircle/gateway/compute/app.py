@@ -16,8 +16,8 @@ from tricircle.gateway.compute import (
     zones,
 )
 from tricircle.gateway.compute.forward import VERSION
-from tricircle.gateway.errors import nova_error
 from tricircle.gateway.middleware import Handler
+from tricircle.openstack_errors import nova_fault
 
 
 def _version_headers(request: web.Request) -> dict[str, str]:
@@ -40,7 +40,7 @@ def create_compute_app(max_body: int) -> web.Application:
     app = web.Application(
         client_max_size=max_body,
         middlewares=[
-            middleware.errors(nova_error, _version_headers),
+            middleware.errors(nova_fault, _version_headers),
             middleware.authenticate,
             negotiate_version,
         ],

@@ -1,0 +1,25 @@
+"""Error bodies as the OpenStack services write them, for the gateway and the simulator alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Nova and Cinder name their faults the same way (wsgi.Fault); anything unlisted is computeFault.
+FAULT_NAMES = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    429: "overLimit",
+    501: "notImplemented",
+    503: "serviceUnavailable",
+}
+
+
+def nova_fault(status: int, message: str) -> dict[str, Any]:
+    """``{"itemNotFound": {"code": 404, "message": ...}}`` and its kin."""
+    return {FAULT_NAMES.get(status, "computeFault"): {"code": status, "message": message}}
