@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.sim_fleet import PASSWORD, SPREADS
+from bench.sim_fleet import SPREADS
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -53,19 +53,6 @@ def http(method: str, url: str, body: Any = None, token: str = "") -> tuple[int,
             return answer.status, json.loads(answer.read() or b"null"), answer.headers
     except urllib.error.HTTPError as error:
         return error.code, error.read(), error.headers
-
-
-def keystone_token(identity_url: str, user: str, password: str) -> str:
-    auth = {
-        "identity": {
-            "methods": ["password"],
-            "password": {"user": {"name": user, "domain": {"id": "default"}, "password": password}},
-        },
-        "scope": {"project": {"name": user, "domain": {"id": "default"}}},
-    }
-    status, _, headers = http("POST", f"{identity_url}/auth/tokens", {"auth": auth})
-    assert status == 201, status
-    return headers["X-Subject-Token"]
 
 
 def wait_until(check: Any, what: str, timeout: float = 120.0) -> None:
@@ -115,8 +102,31 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, float]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def with_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+def wrk(
+    url: str,
+    token: str,
+    connections: int,
+    seconds: int,
+    *,
+    cpu_of: dict[str, list[int]] | None = None,
+) -> dict[str, float]:
+    """wrk's figures; with `cpu_of` (name -> pids), their CPU ms per request too."""
     threads = min(connections, 2)
+    before = {name: cpu_seconds(pids) for name, pids in (cpu_of or {}).items()}
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
          "-H", f"X-Auth-Token: {token}", url],
@@ -128,7 +138,11 @@ def wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, float
     if set(latency) != {"50", "99"}:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"rps": rps, "p50": _ms(latency["50"]), "p99": _ms(latency["99"])}
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    figures = {"rps": rps, "p50": _ms(latency["50"]), "p99": _ms(latency["99"])}
+    for name, pids in (cpu_of or {}).items():
+        figures[f"cpu_ms_{name}"] = (cpu_seconds(pids) - before[name]) * 1000 / done
+    return figures
 
 
 def median_of(rounds: list[dict[str, float]]) -> dict[str, float]:
@@ -253,9 +267,14 @@ def machine() -> str:
 
 def run(args: argparse.Namespace, workdir: Path, procs: Processes) -> dict[str, Any]:
     fleet_file = workdir / "fleet.json"
-    procs.start("sim", PYTHON, "-m", "bench.sim_fleet", "--pods", "100", "--out", str(fleet_file))
+    sim = procs.start(
+        "sim", PYTHON, "-m", "bench.sim_fleet", "--pods", "100",
+        "--processes", str(args.sim_processes), "--out", str(fleet_file),
+    )  # fmt: skip
     wait_until(lambda: json.loads(fleet_file.read_text()), "the simulator", 300)
     fleet = json.loads(fleet_file.read_text())
+    # tokens issued up front: the pods of every simulator process know them
+    tokens = fleet["tokens"]
     identity = fleet["identity_url"]
     database = workdir / "gateway.sqlite"
     port = free_port()
@@ -263,7 +282,7 @@ def run(args: argparse.Namespace, workdir: Path, procs: Processes) -> dict[str, 
     subprocess.run([TRICIRCLE, "--config-file", str(config), "db", "upgrade"], check=True)
     gateway = start_gateway(procs, config, port)
     base = f"http://127.0.0.1:{port}"
-    admin = keystone_token(identity, "admin", "admin")
+    admin = tokens["admin"]
     pod_ids = {}
     for name in fleet["pods"]:
         status, body, _ = http(
@@ -273,7 +292,7 @@ def run(args: argparse.Namespace, workdir: Path, procs: Processes) -> dict[str, 
         assert status == 201, body
         pod_ids[name] = body["pod"]["id"]
     route_servers(database, fleet, pod_ids)
-    tokens = {project: keystone_token(identity, project, PASSWORD) for project in SPREADS}
+    cpu_of = {"gateway": [gateway.pid], "sim": with_children(sim.pid)}
 
     pod_name, server_id = fleet["servers"]["one"][0]
     pod_compute = fleet["pods"][pod_name]["compute"]
@@ -300,10 +319,14 @@ def run(args: argparse.Namespace, workdir: Path, procs: Processes) -> dict[str, 
     for _ in range(args.rounds):
         for name, url in targets.items():
             for connections in (32, 1):
-                routed[name][connections].append(wrk(url, token, connections, args.seconds))
+                routed[name][connections].append(
+                    wrk(url, token, connections, args.seconds, cpu_of=cpu_of)
+                )
         for project, spread in SPREADS.items():
-            listed[spread].append(wrk(lists[spread], tokens[project], 1, args.seconds))
-        listed_direct.append(wrk(direct_list, token, 1, args.seconds))
+            listed[spread].append(
+                wrk(lists[spread], tokens[project], 1, args.seconds, cpu_of=cpu_of)
+            )
+        listed_direct.append(wrk(direct_list, token, 1, args.seconds, cpu_of=cpu_of))
 
     procs.stop(gateway)
     more = add_pods(database, 1000 - len(pod_ids), pod_ids[pod_name])
@@ -319,6 +342,7 @@ def run(args: argparse.Namespace, workdir: Path, procs: Processes) -> dict[str, 
         "versions": versions(),
         "rounds": args.rounds,
         "seconds": args.seconds,
+        "sim_processes": args.sim_processes,
         "routed": {t: {c: median_of(r) for c, r in by.items()} for t, by in routed.items()},
         "lists": {spread: median_of(r) for spread, r in listed.items()},
         "list_direct": median_of(listed_direct),
@@ -332,30 +356,35 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         f"Run {result['date']} on {result['machine']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()) + ".",
-        f"Medians of {result['rounds']} rounds of {result['seconds']} s each.",
+        f"Medians of {result['rounds']} rounds of {result['seconds']} s each; the 100 pods "
+        f"run in {result['sim_processes']} simulator processes. CPU ms are per request, "
+        "the process's user + system time over the run divided by the requests served.",
         "",
         "| `GET /servers/{id}` | req/s (32 conn) | p50 ms | p99 ms | share of nginx | "
-        "p50 ms (1 conn) | added p50 ms vs direct (1 conn) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "p50 ms (1 conn) | added p50 ms vs direct (1 conn) | gateway CPU ms (1 conn) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, figures in routed.items():
         many, one = figures[32], figures[1]
         lines.append(
             f"| {name} | {many['rps']:,.0f} | {many['p50']:.2f} | {many['p99']:.2f} | "
             f"{many['rps'] / nginx[32]['rps']:.0%} | {one['p50']:.3f} | "
-            f"{one['p50'] - direct[1]['p50']:+.3f} |"
+            f"{one['p50'] - direct[1]['p50']:+.3f} | {one['cpu_ms_gateway']:.3f} |"
         )
     lines += [
         "",
-        "| `GET /servers/detail?limit=1000` (1,000 servers, 1 conn) | p50 ms | p99 ms | req/s |",
-        "|---|---:|---:|---:|",
+        "| `GET /servers/detail?limit=1000` (1,000 servers, 1 conn) | p50 ms | p99 ms | req/s "
+        "| gateway CPU ms | simulator CPU ms |",
+        "|---|---:|---:|---:|---:|---:|",
         f"| baseline: direct to the one pod | {result['list_direct']['p50']:.1f} | "
-        f"{result['list_direct']['p99']:.1f} | {result['list_direct']['rps']:,.1f} |",
+        f"{result['list_direct']['p99']:.1f} | {result['list_direct']['rps']:,.1f} | - | "
+        f"{result['list_direct']['cpu_ms_sim']:.1f} |",
     ]
     for spread, figures in result["lists"].items():
         lines.append(
             f"| over {spread} pod{'s' if spread > 1 else ''} | {figures['p50']:.1f} | "
-            f"{figures['p99']:.1f} | {figures['rps']:,.1f} |"
+            f"{figures['p99']:.1f} | {figures['rps']:,.1f} | {figures['cpu_ms_gateway']:.1f} | "
+            f"{figures['cpu_ms_sim']:.1f} |"
         )
     lines += [
         "",
@@ -374,6 +403,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--sim-processes", type=int, default=2, help="to spread the pods over")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     for tool in ("nginx", "wrk"):
