@@ -11,17 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any
-
-import aiohttp
-
-from tricircle.gateway.errors import ApiError
-from tricircle.pods.discovery import service_root
-
-if TYPE_CHECKING:
-    from tricircle.gateway.state import Services
-    from tricircle.pods.directory import PodInfo
+from collections.abc import Awaitable, Callable
 
 LOG = logging.getLogger(__name__)
 Probe = Callable[[], Awaitable[bool]]
@@ -57,36 +47,3 @@ class PodHealth:
             await asyncio.sleep(interval)
             if await probe():
                 self.answered(pod_id)
-
-
-def pod_answered(services: Services, pod: PodInfo) -> None:
-    services.directory.health.answered(pod.id)
-
-
-def pod_failed(services: Services, pod: PodInfo, reason: str) -> None:
-    health = services.directory.health
-    if health.failed(pod.id, reason, services.conf.pods.down_after_failures):
-        LOG.warning("pod %s marked down: %s", pod.name, reason)
-        services.background(_watch(services, pod))
-
-
-def _watch(services: Services, pod: PodInfo) -> Coroutine[Any, Any, None]:
-    url = service_root(pod.endpoints["compute"]) + "/"
-
-    limit = aiohttp.ClientTimeout(total=services.conf.pods.list_timeout)
-
-    async def probe() -> bool:
-        try:
-            async with services.http.get(url, timeout=limit) as answer:
-                return answer.status < 500
-        except (aiohttp.ClientError, TimeoutError):
-            return False
-
-    return services.directory.health.watch(pod.id, probe, services.conf.pods.probe_interval)
-
-
-def ensure_up(services: Services, pod: PodInfo) -> None:
-    """Fails fast when the pod is known not to answer."""
-    reason = services.directory.health.reason(pod.id)
-    if reason is not None:
-        raise ApiError(503, f"Pod {pod.name} ({pod.region_name}) is unavailable: {reason}")

@@ -24,6 +24,7 @@ from tricircle.gateway.compute.links import next_link, resource_links
 from tricircle.gateway.compute.mark import unmarked
 from tricircle.gateway.compute.microversions import Version
 from tricircle.gateway.errors import ApiError, bad_request
+from tricircle.gateway.pod_health import pod_answered, pod_failed
 from tricircle.gateway.state import context_of, services_of
 from tricircle.listing.engine import (
     Cursors,
@@ -39,7 +40,6 @@ from tricircle.listing.ordering import Ordering, SortField
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.discovery import service_root
-from tricircle.pods.health import pod_answered, pod_failed
 from tricircle.pods.routing import SERVER
 
 routes = web.RouteTableDef()
