@@ -19,9 +19,9 @@ from tricircle.config import load_config
 from tricircle.db import migrate
 from tricircle.db.engine import Database
 from tricircle.identity.service_auth import ServiceAuth
+from tricircle.jobs.pod_inventory import PodsInventory
 from tricircle.jobs.reconciler import Reconciler
 from tricircle.pods.client import PodClient
-from tricircle.pods.inventory import PodsInventory
 from tricircle.pods.routing import SERVER, RoutingTable
 from tricircle.sim import Faults, SimCloud
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.gateway.test_servers import SERVERS, boot
 from tricircle.gateway.compute.mark import unmarked
-from tricircle.pods.inventory import MARK_KEY, MARK_VALUE
+from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 
 
 @pytest.mark.parametrize("separators", [(", ", ": "), (",", ":")])

@@ -11,10 +11,10 @@ from oslo_config import cfg
 from tricircle.db.engine import Database
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.jobs import builtin, options
+from tricircle.jobs.pod_inventory import PodsInventory
 from tricircle.jobs.registry import Registry
 from tricircle.jobs.worker import Worker
 from tricircle.pods.client import PodClient
-from tricircle.pods.inventory import PodsInventory
 
 # the resource types whose bottom objects the gateway marks today
 RECONCILED = ("server",)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tricircle.pods.inventory import MARK_KEY, MARK_VALUE
+from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 
 _NAME = f'"{MARK_KEY}"'.encode()
 _PAIR = rb"%s:\s*%s" % (re.escape(_NAME), re.escape(f'"{MARK_VALUE}"'.encode()))

@@ -25,7 +25,7 @@ from tricircle.gateway.validation import string, wrapped
 from tricircle.jobs.queue import mark_deleted
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
-from tricircle.pods.inventory import MARK_KEY, MARK_VALUE
+from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 from tricircle.pods.routing import SERVER
 
 LOG = logging.getLogger(__name__)

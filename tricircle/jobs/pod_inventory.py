@@ -15,8 +15,8 @@ from tricircle.jobs.policy import PermanentError, RetryableError
 from tricircle.jobs.reconciler import BottomObject
 from tricircle.pods.client import PodClient, PodResponse, PodUnavailable
 from tricircle.pods.directory import PodInfo
+from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 
-MARK_KEY, MARK_VALUE = "tricircle", "managed"
 _PAGE = 1000
 _ADMIN_HEADERS = {"OpenStack-API-Version": "compute 2.1", "X-OpenStack-Nova-API-Version": "2.1"}
 
