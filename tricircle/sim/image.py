@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -23,9 +23,6 @@ from tricircle.sim.http import (
     sort_items,
 )
 from tricircle.sim.service import Service, ctx, pod_of
-
-if TYPE_CHECKING:
-    pass
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 25

@@ -10,7 +10,7 @@ import ipaddress
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -30,9 +30,6 @@ from tricircle.sim.http import (
     sort_items,
 )
 from tricircle.sim.service import Service, ctx, pod_of
-
-if TYPE_CHECKING:
-    pass
 
 _TYPE_NAMES = {
     "networks": "Network",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -25,9 +25,6 @@ from tricircle.sim.http import (
     version_str,
 )
 from tricircle.sim.service import Service, ctx, pod_of, render_fault
-
-if TYPE_CHECKING:
-    pass
 
 MICROVERSIONS = Microversions("volume", (3, 0), (3, 70))
 MAX_LIMIT = 1000
