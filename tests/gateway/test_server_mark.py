@@ -38,3 +38,28 @@ async def test_show_list_and_metadata_hide_the_mark(gateway, demo) -> None:
     assert [s["metadata"] for s in listed.body["servers"]] == [{"role": "db"}]
     meta = await demo.get(f"{SERVERS}/{server_id}/metadata")
     assert meta.body == {"metadata": {"role": "db"}}
+
+
+async def test_replacing_all_metadata_keeps_the_mark_in_the_pod(gateway, demo) -> None:
+    reply = await demo.post(
+        "/compute/v2.1/servers",
+        {
+            "server": {
+                "name": "m",
+                "flavorRef": "1",
+                "imageRef": "cirros",
+                "availability_zone": "az1",
+            }
+        },
+    )
+    server_id = reply.body["server"]["id"]
+    path = f"/compute/v2.1/servers/{server_id}/metadata"
+    replaced = await demo.put(path, {"metadata": {"role": "web"}})
+    assert replaced.status == 200 and replaced.body["metadata"] == {"role": "web"}
+    assert gateway.sim.pods["pod1"].servers[server_id].metadata == {
+        "role": "web",
+        MARK_KEY: MARK_VALUE,
+    }
+    assert (await demo.get(path)).body["metadata"] == {"role": "web"}
+    broken = await demo.put(path, data=b"{nope", headers={"Content-Type": "application/json"})
+    assert broken.status == 400

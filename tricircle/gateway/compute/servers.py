@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
 from aiohttp import web
 from cachetools import TTLCache
 
@@ -167,6 +168,20 @@ async def server_subresource(request: web.Request) -> web.Response:
     return await _routed(request, "/" + request.match_info["tail"])
 
 
+async def _forwarded_body(request: web.Request, tail: str) -> bytes | None:
+    """The body for the pod; replacing all metadata keeps the gateway's mark."""
+    if not request.body_exists:
+        return None
+    raw = await request.read() or None
+    if tail != "/metadata" or request.method != "PUT" or raw is None:
+        return raw
+    body = await read_json(request)
+    if isinstance(body, dict) and isinstance(body.get("metadata"), dict):
+        body["metadata"][MARK_KEY] = MARK_VALUE
+        return msgspec.json.encode(body)
+    return raw  # not a metadata body: the pod answers with its own 400
+
+
 async def _routed(request: web.Request, tail: str) -> web.Response:
     services, context = services_of(request), context_of(request)
     server_id = request.match_info["server_id"]
@@ -182,7 +197,7 @@ async def _routed(request: web.Request, tail: str) -> web.Response:
             token=context.token,
             headers=pod_headers(request),
             params=request.query or None,
-            body=(await request.read() or None) if request.body_exists else None,
+            body=await _forwarded_body(request, tail),
         )
     except PodUnavailable as exc:
         pod_failed(services, pod, str(exc))
