@@ -171,3 +171,22 @@ async def test_routings_list_filters_pages_and_deletes(gateway, admin, demo) -> 
     assert (await admin.get("/v1.0/routings", params={"limit": "x"})).status == 400
     assert (await admin.delete(f"/v1.0/routings/{entry['id']}")).status == 204
     assert (await admin.get(f"/v1.0/routings/{entry['id']}")).status == 404
+
+
+async def test_the_openapi_document_describes_every_admin_route(gateway, demo) -> None:
+    from tricircle.admin.app import create_admin_app
+
+    document = (await Client(demo.http, gateway.url, "").get("/v1.0/openapi.json")).body
+    documented = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method != "parameters"
+    }
+    served = {
+        (route.method, "/v1.0" + route.resource.canonical.replace(r"{entry_id:\d+}", "{entry_id}"))
+        for route in create_admin_app(1024).router.routes()
+        if route.method not in ("HEAD", "OPTIONS")
+        and not route.resource.canonical.endswith(".json")
+    }
+    assert served == documented

@@ -8,6 +8,8 @@ from aiohttp import web
 
 from tricircle.admin import pods
 from tricircle.gateway.http import json_response, public
+from tricircle.jobs.manage import FILTERS
+from tricircle.jobs.models import STATUSES
 
 routes = web.RouteTableDef()
 
@@ -98,6 +100,25 @@ DOCUMENT: dict[str, Any] = {
                 ),
             },
         },
+        "/v1.0/jobs": {
+            "get": {
+                **_operation("List jobs, newest first", {"200": _json("JobList"), "400": _error()}),
+                "parameters": _query(*FILTERS, "limit", "marker"),
+            },
+        },
+        "/v1.0/jobs/{job_id}": {
+            "parameters": [_id_param("job_id")],
+            "get": _operation(
+                "Show a job and its attempt log", {"200": _json("JobOne"), "404": _error()}
+            ),
+            "put": _operation(
+                "Redo a failed job", {"200": _json("JobOne"), "404": _error(), "409": _error()}
+            ),
+            "delete": _operation(
+                "Delete a waiting or failed job",
+                {"204": {"description": "Deleted"}, "404": _error(), "409": _error()},
+            ),
+        },
         "/v1.0/routings/{entry_id}": {
             "parameters": [_id_param("entry_id", "integer")],
             "get": _operation(
@@ -177,6 +198,33 @@ DOCUMENT: dict[str, Any] = {
                     }
                 },
                 "required": ["binding"],
+            },
+            "Job": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "type": {"type": "string"},
+                    "resource_type": {"type": "string"},
+                    "resource_id": {"type": "string"},
+                    "project_id": {"type": ["string", "null"]},
+                    "payload": {"type": ["object", "null"]},
+                    "status": {"enum": list(STATUSES)},
+                    "attempts": {"type": "integer"},
+                    "requests": {"type": "integer"},
+                    "last_error": {"type": ["string", "null"]},
+                    "attempt_log": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+            "JobOne": {
+                "type": "object",
+                "properties": {"job": {"$ref": "#/components/schemas/Job"}},
+            },
+            "JobList": {
+                "type": "object",
+                "properties": {
+                    "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+                    "jobs_links": {"type": "array"},
+                },
             },
             "Routing": {
                 "type": "object",
