@@ -18,6 +18,19 @@ _decoder = msgspec.json.Decoder()
 
 # Header names are matched case-insensitively by aiohttp; keep OpenStack's spelling on the wire.
 REQUEST_ID = "x-openstack-request-id"
+# The reason phrases webob puts in Keystone's and Glance's error bodies.
+STATUS_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 class SimError(Exception):

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.sim.http import (
+    STATUS_TITLES,
     Context,
     SimError,
     base_url,
@@ -53,23 +54,11 @@ _READ_ONLY = (
     "direct_url",
     "locations",
 )
-_STATUS_TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    413: "Request Entity Too Large",
-    415: "Unsupported Media Type",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 def render_glance_error(request: web.Request, err: SimError) -> web.Response:
     """Glance answers with webob's error pages: JSON when asked for, plain text otherwise."""
-    title = _STATUS_TITLES.get(err.status, "Error")
+    title = STATUS_TITLES.get(err.status, "Error")
     code = f"{err.status} {title}"
     if "application/json" in request.headers.get("Accept", ""):
         body = {"message": f"{err.message}<br /><br />\n\n\n", "code": code, "title": title}

@@ -24,7 +24,8 @@ from tricircle.sim.http import (
     json_response,
     request_id_middleware,
 )
-from tricircle.sim.identity import AUTH_REQUIRED, IdentityStore, keystone_error
+from tricircle.sim.identity.errors import AUTH_REQUIRED, keystone_error
+from tricircle.sim.identity.store import IdentityStore
 
 if TYPE_CHECKING:
     from tricircle.sim.pod import Pod
