@@ -6,16 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.sim.compute.common import (
-    body_of,
-    check_locked,
-    check_metadata,
-    get_server,
-    pod_of,
-)
+from tricircle.sim.compute.attachments import attach_network, volume_attachment
+from tricircle.sim.compute.common import body_of, check_locked, check_metadata, get_server, pod_of
 from tricircle.sim.compute.model import Server, VolumeAttachment, check_state
-from tricircle.sim.compute.servers import attach_network
-from tricircle.sim.http import SimError, json_response, new_id, read_json
+from tricircle.sim.http import SimError, json_response, read_json
 from tricircle.sim.service import microversion
 
 # -- metadata --
@@ -238,13 +232,11 @@ async def attach_volume(request: web.Request) -> web.Response:
         )
     device = body.get("device") or f"/dev/vd{chr(ord('b') + len(server.volumes))}"
     pod.volume.attach(volume_id, server.id, device)
-    att = VolumeAttachment(
+    att = volume_attachment(
         volume_id,
         device,
-        new_id(),
-        new_id(),
-        body.get("tag"),
-        bool(body.get("delete_on_termination", False)),
+        delete_on_termination=bool(body.get("delete_on_termination", False)),
+        tag=body.get("tag"),
     )
     server.volumes.append(att)
     server.touch()

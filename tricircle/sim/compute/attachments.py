@@ -1,0 +1,67 @@
+"""Plugging a server into networks and volumes, and letting go of them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from tricircle.sim.compute.common import pod_of
+from tricircle.sim.compute.model import Interface, Server, VolumeAttachment
+from tricircle.sim.http import SimError, new_id
+from tricircle.sim.service import ctx
+
+if TYPE_CHECKING:
+    from tricircle.sim.pod import Pod
+
+
+def attach_network(
+    request: web.Request,
+    server: Server,
+    *,
+    net_id: str | None = None,
+    port_id: str | None = None,
+    fixed_ip: str | None = None,
+    tag: str | None = None,
+) -> Interface:
+    """Plugs the server into a network: Nova creates the port, or binds the one it was given."""
+    pod = pod_of(request)
+    network = pod.network
+    if port_id:
+        port = network.ports.get(port_id)
+        if port is None or (port["project_id"] != server.project_id and not ctx(request).is_admin):
+            raise SimError(400, f"Port id {port_id} could not be found.")
+        if port["device_id"]:
+            raise SimError(409, f"Port {port_id} is still in use.")
+    else:
+        assert net_id is not None
+        fixed = [{"ip_address": fixed_ip}] if fixed_ip else None
+        port = network.create_port(server.project_id, net_id, fixed_ips=fixed, owned_by_nova=True)
+    network.bind_port(port, server.id, server.host)
+    net = network.networks[port["network_id"]]
+    iface = Interface(
+        port["id"],
+        net["id"],
+        net["name"],
+        port["mac_address"],
+        [dict(ip) for ip in port["fixed_ips"]],
+        tag,
+    )
+    server.interfaces.append(iface)
+    return iface
+
+
+def volume_attachment(
+    volume_id: str, device: str, *, delete_on_termination: bool, tag: str | None = None
+) -> VolumeAttachment:
+    return VolumeAttachment(volume_id, device, new_id(), new_id(), tag, delete_on_termination)
+
+
+def release(pod: Pod, server: Server) -> None:
+    """Frees what the server held: Nova-made ports go, given ports and volumes come free."""
+    for iface in server.interfaces:
+        pod.network.unbind_port(iface.port_id)
+    server.interfaces.clear()
+    for att in server.volumes:
+        pod.volume.detach(att.volume_id)
+    server.volumes.clear()
