@@ -20,18 +20,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tricircle.db import migrate  # noqa: E402
-from tricircle.db.engine import Database, create_engine  # noqa: E402
+from tests.databases import scratch_database  # noqa: E402
+from tricircle.db.engine import Database  # noqa: E402
 from tricircle.jobs.models import SUCCESS, Job, JobAttempt  # noqa: E402
 from tricircle.jobs.queue import enqueue  # noqa: E402
 from tricircle.jobs.registry import JobContext, handler  # noqa: E402
@@ -40,33 +39,6 @@ from tricircle.jobs.registry import JobContext, handler  # noqa: E402
 @handler("bench_noop")
 async def noop(_ctx: JobContext) -> None:
     return None
-
-
-async def _admin(server_url: str, statement: str) -> None:
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-@contextlib.contextmanager
-def scratch_database(url: str) -> Iterator[str]:
-    if make_url(url).get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            target = f"sqlite:///{tmp}/bench.sqlite"
-            migrate.upgrade(target)
-            yield target
-        return
-    name = f"tricircle_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(url, f"CREATE DATABASE {name}"))
-    target = make_url(url).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(target)
-        yield target
-    finally:
-        asyncio.run(_admin(url, f"DROP DATABASE {name}"))
 
 
 @contextlib.contextmanager
@@ -143,7 +115,7 @@ async def _measure(url: str, args: argparse.Namespace) -> tuple[list[float], flo
 
 
 def main(args: argparse.Namespace) -> None:
-    with scratch_database(args.url) as url:
+    with scratch_database(args.url, prefix="tricircle_bench") as url:
         latencies, rate = asyncio.run(_measure(url, args))
     backend = make_url(args.url).get_backend_name()
     print(f"backend={backend} python={platform.python_version()} cpus={os.cpu_count()}")

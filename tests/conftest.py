@@ -11,18 +11,16 @@ from tricircle.db.models import Base
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated database on each backend, shared by the session."""
     backend = request.param
-    with migrated_database(backend, tmp_path_factory.mktemp(backend)) as url:
+    with migrated_database(backend) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with migrated_database("sqlite", tmp_path_factory.mktemp("sqlite")) as url:
+def sqlite_url() -> Iterator[str]:
+    with migrated_database("sqlite") as url:
         yield url
 
 
