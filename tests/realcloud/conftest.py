@@ -22,7 +22,7 @@ import pytest
 
 from tests.realcloud.contract import Contract
 from tests.realcloud.targets import Client, Credentials, Target
-from tests.requirements import in_ci
+from tests.requirements import unavailable
 
 TOOLS = Path(__file__).resolve().parents[2] / "tools" / "realcloud"
 sys.path.insert(0, str(TOOLS))
@@ -38,20 +38,6 @@ TARGETS = [
     pytest.param("sim"),
     *([pytest.param("gateway", marks=pytest.mark.realcloud)] if GATEWAY_WIRED else []),
 ]
-
-
-def realcloud_required() -> bool:
-    """Whether a cloud that cannot come up fails the tests (CI, or asked for) or skips them."""
-    return in_ci() or os.environ.get("TRICIRCLE_REALCLOUD") == "1"
-
-
-def cloud_unavailable(reason: str) -> None:
-    message = f"the real OpenStack test cloud is not available: {reason}"
-    if realcloud_required():
-        pytest.fail(
-            f"{message} (CI=true or TRICIRCLE_REALCLOUD=1: these tests must run)", pytrace=False
-        )
-    pytest.skip(f"{message} (set TRICIRCLE_REALCLOUD=1 to fail instead)")
 
 
 @dataclass(frozen=True)
@@ -93,7 +79,11 @@ def realcloud() -> Iterator[RealCloud]:
     if rc != 0:
         tail = "\n".join(log.read_text().splitlines()[-5:])
         _down(started_file, started)
-        cloud_unavailable(f"tools/realcloud/up.sh exited {rc} (log {log}):\n{tail}")
+        unavailable(
+            "the real OpenStack test cloud",
+            f"tools/realcloud/up.sh exited {rc} (log {log}):\n{tail}",
+            demand_env="TRICIRCLE_REALCLOUD",
+        )
     try:
         yield RealCloud(spec, started)
     finally:
