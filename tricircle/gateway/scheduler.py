@@ -9,6 +9,14 @@ from tricircle.gateway.state import Services
 from tricircle.pods.directory import PodInfo
 
 
+async def usable_pods(
+    services: Services, project_id: str | None, az: str | None = None
+) -> list[PodInfo]:
+    """The pods (as this process sees them) that the project may use, in `az` if given."""
+    allowed = {pod.id for pod in await services.registry.usable(project_id or "", az)}
+    return [p for p in (await services.directory.pods()).values() if p.id in allowed]
+
+
 async def choose_pod(
     services: Services, project_id: str, az: str | None, resource_type: str
 ) -> PodInfo:
@@ -16,12 +24,11 @@ async def choose_pod(
 
     Among several, the one holding the fewest resources of the type, so load spreads.
     """
-    usable = await services.registry.usable(project_id, az)
-    if not usable:
+    pods = await usable_pods(services, project_id, az)
+    if not pods:
         if az is not None:
             raise bad_request("The requested availability zone is not available")
         raise ApiError(503, "No pod is available to this project.")
-    pods = [p for p in (await services.directory.pods()).values() if p.id in {u.id for u in usable}]
     health = services.directory.health
     up = [p for p in pods if p.enabled and not health.is_down(p.id)]
     if not up:

@@ -10,6 +10,7 @@ from aiohttp import web
 from tricircle.gateway.compute.forward import pod_headers, relay
 from tricircle.gateway.errors import ApiError
 from tricircle.gateway.http import json_response
+from tricircle.gateway.scheduler import usable_pods
 from tricircle.gateway.state import context_of, services_of
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
@@ -83,8 +84,7 @@ async def compute_services(request: web.Request) -> web.Response:
 async def limits(request: web.Request) -> web.Response:
     """The project's limits: each pod's quota maxima (the smallest), its usage summed over pods."""
     services, context = services_of(request), context_of(request)
-    usable = {pod.id for pod in await services.registry.usable(context.project_id or "")}
-    pods = [p for p in (await services.directory.pods()).values() if p.id in usable and p.enabled]
+    pods = [p for p in await usable_pods(services, context.project_id) if p.enabled]
     try:
         answers = [body for _pod, body in await _ask_all(request, "/limits", pods) if body]
     except _Relayed as relayed:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from tricircle.gateway.compute.forward import pod_headers
 from tricircle.gateway.http import json_response
+from tricircle.gateway.scheduler import usable_pods
 from tricircle.gateway.state import context_of, services_of
 from tricircle.pods.client import PodUnavailable
 
@@ -18,8 +19,7 @@ routes = web.RouteTableDef()
 @routes.get("/v2.1/os-availability-zone")
 async def list_zones(request: web.Request) -> web.Response:
     services, context = services_of(request), context_of(request)
-    usable = {pod.id for pod in await services.registry.usable(context.project_id or "")}
-    pods = [p for p in (await services.directory.pods()).values() if p.id in usable]
+    pods = await usable_pods(services, context.project_id)
     zones: dict[str, bool] = {}
     for pod in pods:
         zones[pod.az_name] = zones.get(pod.az_name, False) or pod.enabled

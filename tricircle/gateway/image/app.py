@@ -15,6 +15,7 @@ from aiohttp import web
 from tricircle.gateway import middleware
 from tricircle.gateway.errors import not_found
 from tricircle.gateway.http import json_response, public
+from tricircle.gateway.scheduler import usable_pods
 from tricircle.gateway.state import context_of, services_of
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
@@ -54,8 +55,7 @@ async def versions(request: web.Request) -> web.Response:
 
 async def _usable_pods(request: web.Request) -> list[PodInfo]:
     services, context = services_of(request), context_of(request)
-    usable = {pod.id for pod in await services.registry.usable(context.project_id or "")}
-    return [p for p in (await services.directory.pods()).values() if p.id in usable and p.enabled]
+    return [p for p in await usable_pods(services, context.project_id) if p.enabled]
 
 
 async def _ask(request: web.Request, pod: PodInfo, path: str, params: Any) -> Any:
