@@ -7,7 +7,7 @@ from sqlalchemy import delete
 
 from tests.databases import BACKENDS, migrated_database
 from tricircle.db.engine import Database
-from tricircle.db.models import Base
+from tricircle.db.schema import metadata
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -30,7 +30,7 @@ async def _emptied(url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         async with database.session.begin() as session:
-            for table in reversed(Base.metadata.sorted_tables):
+            for table in reversed(metadata.sorted_tables):
                 await session.execute(delete(table))
         await database.dispose()
 

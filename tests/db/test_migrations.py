@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 
 from tricircle.db import migrate
 from tricircle.db.engine import Database
-from tricircle.db.models import Base
+from tricircle.db.schema import metadata
 
 
 async def _tables(database: Database) -> set[str]:
@@ -16,7 +16,7 @@ async def _tables(database: Database) -> set[str]:
 
 async def test_head_has_every_model_table(db: Database) -> None:
     tables = await _tables(db)
-    assert set(Base.metadata.tables) <= tables
+    assert set(metadata.tables) <= tables
     assert "alembic_version" in tables
 
 

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from tricircle.config import load_config
 from tricircle.gateway.app import create_app
-from tricircle.gateway.state import SERVICES, Services
 from tricircle.sim import SimCloud
+from tricircle.web.services import SERVICES, Services
 
 TOP_REGION = "CentralRegion"
 IMAGE_ID = "5b6a4b1e-3c2d-4e8f-9a0b-1c2d3e4f5a6b"

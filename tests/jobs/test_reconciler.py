@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.jobs.helpers import eventually, quick, status_is
+from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
-from tricircle.db.models import Pod, RoutingEntry, utcnow
+from tricircle.db.models import Pod, RoutingEntry
 from tricircle.jobs import builtin
 from tricircle.jobs.models import SUCCESS, Deletion, Job
 from tricircle.jobs.queue import CLEANUP, mark_deleted

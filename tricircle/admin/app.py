@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from tricircle.admin import bindings, jobs, openapi, pods, routings
-from tricircle.gateway import middleware
-from tricircle.gateway.errors import admin_error
+from tricircle.web import middleware
+from tricircle.web.errors import admin_error
 
 
 def create_admin_app(max_body: int) -> web.Application:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from tricircle.db.models import PodBinding
-from tricircle.gateway.errors import conflict, not_found
-from tricircle.gateway.http import json_response, read_json
-from tricircle.gateway.state import context_of, services_of
-from tricircle.gateway.validation import string, wrapped
 from tricircle.pods.registry import Conflict
+from tricircle.web.errors import conflict, not_found
+from tricircle.web.http import json_response, read_json
+from tricircle.web.services import context_of, services_of
+from tricircle.web.validation import string, wrapped
 
 routes = web.RouteTableDef()
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.gateway.errors import bad_request, conflict, not_found
-from tricircle.gateway.http import json_response, query_int
-from tricircle.gateway.state import context_of, services_of
 from tricircle.jobs import manage
 from tricircle.jobs.models import STATUSES, Job, JobAttempt
+from tricircle.web.errors import bad_request, conflict, not_found
+from tricircle.web.http import json_response, query_int
+from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
 

@@ -7,9 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.admin import pods
-from tricircle.gateway.http import json_response, public
 from tricircle.jobs.manage import FILTERS
 from tricircle.jobs.models import STATUSES
+from tricircle.web.http import json_response, public
 
 routes = web.RouteTableDef()
 

@@ -7,12 +7,12 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.db.models import Pod
-from tricircle.gateway.errors import ApiError, bad_request, conflict, not_found
-from tricircle.gateway.http import json_response, read_json
-from tricircle.gateway.state import Services, context_of, services_of
-from tricircle.gateway.validation import NAME, wrapped
 from tricircle.pods.discovery import probe_capabilities
 from tricircle.pods.registry import POD_STATES, Conflict
+from tricircle.web.errors import ApiError, bad_request, conflict, not_found
+from tricircle.web.http import json_response, read_json
+from tricircle.web.services import Services, context_of, services_of
+from tricircle.web.validation import NAME, wrapped
 
 routes = web.RouteTableDef()
 

@@ -7,9 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.db.models import RoutingEntry
-from tricircle.gateway.errors import not_found
-from tricircle.gateway.http import json_response, query_int
-from tricircle.gateway.state import context_of, services_of
+from tricircle.web.errors import not_found
+from tricircle.web.http import json_response, query_int
+from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
 

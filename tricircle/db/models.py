@@ -1,41 +1,20 @@
-"""The tables of the routing database.
+"""The tables of the pods and their routing.
 
-Every gateway process and every worker shares these rows and nothing else, so
-they hold all the state Tricircle has: the pods, which projects may use them,
-and where each top-level resource lives in the pods.
+Every gateway process and every worker shares these rows: the pods, which
+projects may use them, and where each top-level resource lives in the pods.
+The other tables live with the code that owns them (jobs, the top's registries);
+`tricircle.db.schema` gathers them all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def new_uuid() -> str:
-    return str(uuid.uuid4())
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON}
+from tricircle.db.base import Base, new_uuid, utcnow
 
 
 class Pod(Base):
@@ -90,50 +69,3 @@ class RoutingEntry(Base):
     bottom_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-
-# The job tables share this metadata so migrations and test fixtures see them.
-import tricircle.jobs.models  # noqa: E402, F401
-
-
-class Flavor(Base):
-    """The top is the flavor registry; pods get a copy (same id) when a server needs one."""
-
-    __tablename__ = "flavors"
-
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), unique=True)
-    ram: Mapped[int] = mapped_column(Integer)
-    vcpus: Mapped[int] = mapped_column(Integer)
-    disk: Mapped[int] = mapped_column(Integer)
-    ephemeral: Mapped[int] = mapped_column(Integer, default=0)
-    swap: Mapped[int] = mapped_column(Integer, default=0)
-    rxtx_factor: Mapped[float] = mapped_column(Float, default=1.0)
-    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    extra_specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class FlavorAccess(Base):
-    """Projects that may use a private flavor."""
-
-    __tablename__ = "flavor_access"
-
-    flavor_id: Mapped[str] = mapped_column(
-        String(255), ForeignKey("flavors.id", ondelete="CASCADE"), primary_key=True
-    )
-    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-
-
-class Keypair(Base):
-    """A user's key pair, kept at the top and imported into a pod when a server boots there."""
-
-    __tablename__ = "keypairs"
-
-    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(255), primary_key=True)
-    type: Mapped[str] = mapped_column(String(16), default="ssh")
-    public_key: Mapped[str] = mapped_column(Text)
-    fingerprint: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

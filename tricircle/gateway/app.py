@@ -11,14 +11,10 @@ from oslo_config import cfg
 
 from tricircle.admin.app import create_admin_app
 from tricircle.db.engine import Database
-from tricircle.gateway import middleware
 from tricircle.gateway.compute.app import create_compute_app
-from tricircle.gateway.compute.flavor_store import FlavorStore
-from tricircle.gateway.compute.keypair_store import KeypairStore
 from tricircle.gateway.compute.versions import versions as compute_versions
 from tricircle.gateway.image.app import create_image_app
 from tricircle.gateway.image.app import versions as image_versions
-from tricircle.gateway.state import SERVICES, Services
 from tricircle.identity.policy import Policy
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.identity.tokens import TokenValidator
@@ -27,6 +23,8 @@ from tricircle.pods.client import PodClient
 from tricircle.pods.directory import PodDirectory
 from tricircle.pods.registry import BindingRegistry, PodRegistry
 from tricircle.pods.routing import RoutingTable
+from tricircle.web import middleware
+from tricircle.web.services import SERVICES, Services
 
 
 def build_services(conf: cfg.ConfigOpts) -> Services:
@@ -58,8 +56,6 @@ def build_services(conf: cfg.ConfigOpts) -> Services:
         directory=PodDirectory(registry),
         routing=RoutingTable(db),
         pods=PodClient(http, timeout=conf.pods.request_timeout),
-        flavors=FlavorStore(db),
-        keypairs=KeypairStore(db),
     )
 
 

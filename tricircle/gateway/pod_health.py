@@ -8,10 +8,10 @@ from typing import Any
 
 import aiohttp
 
-from tricircle.gateway.errors import ApiError
-from tricircle.gateway.state import Services
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.discovery import service_root
+from tricircle.web.errors import ApiError
+from tricircle.web.services import Services
 
 LOG = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from tricircle.gateway.errors import ApiError, bad_request
-from tricircle.gateway.state import Services
 from tricircle.pods.directory import PodInfo
+from tricircle.web.errors import ApiError, bad_request
+from tricircle.web.services import Services
 
 
 async def usable_pods(

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
-from tricircle.db.models import utcnow
 from tricircle.jobs import notify
 from tricircle.jobs.models import FAIL, NEW, Job, JobAttempt
 

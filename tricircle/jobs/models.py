@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tricircle.db.models import Base, new_uuid, utcnow
+from tricircle.db.base import Base, new_uuid, utcnow
 
 # MySQL/MariaDB DATETIME keeps whole seconds unless told otherwise; leases,
 # backoff and pickup latency need microseconds.

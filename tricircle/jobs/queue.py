@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tricircle.db.models import new_uuid, utcnow
+from tricircle.db.base import new_uuid, utcnow
 from tricircle.jobs import notify
 from tricircle.jobs.models import NEW, Deletion, Job, job_key
 

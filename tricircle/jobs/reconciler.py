@@ -27,8 +27,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 
+from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
-from tricircle.db.models import Pod, RoutingEntry, utcnow
+from tricircle.db.models import Pod, RoutingEntry
 from tricircle.jobs import metrics
 from tricircle.jobs.models import NEW, RUNNING, Deletion, Job
 from tricircle.jobs.queue import CLEANUP, enqueue

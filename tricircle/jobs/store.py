@@ -14,8 +14,8 @@ from sqlalchemy import Row, and_, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
-from tricircle.db.models import utcnow
 from tricircle.jobs.models import FAIL, NEW, RUNNING, SUCCESS, SUPERSEDED, Job, JobAttempt
 
 JOBS = Job.__table__

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
-from tricircle.db.models import RoutingEntry, utcnow
+from tricircle.db.models import RoutingEntry
 
 SERVER = "server"
 FLAVOR = "flavor"

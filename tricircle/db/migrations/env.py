@@ -6,13 +6,13 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from tricircle.db.engine import create_engine
-from tricircle.db.models import Base
+from tricircle.db.schema import metadata
 
 
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -8,12 +8,12 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.gateway.compute.forward import pod_headers, relay
-from tricircle.gateway.errors import ApiError
-from tricircle.gateway.http import json_response
 from tricircle.gateway.scheduler import usable_pods
-from tricircle.gateway.state import context_of, services_of
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
+from tricircle.web.errors import ApiError
+from tricircle.web.http import json_response
+from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
 

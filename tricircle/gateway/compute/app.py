@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tricircle.gateway import middleware
 from tricircle.gateway.compute import (
     aggregated,
     flavors,
@@ -16,8 +15,9 @@ from tricircle.gateway.compute import (
     zones,
 )
 from tricircle.gateway.compute.forward import VERSION
-from tricircle.gateway.middleware import Handler
 from tricircle.openstack_errors import nova_fault
+from tricircle.web import middleware
+from tricircle.web.middleware import Handler
 
 
 def _version_headers(request: web.Request) -> dict[str, str]:

@@ -7,15 +7,15 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.db.models import Flavor
-from tricircle.gateway.compute.flavor_store import FlavorExists
 from tricircle.gateway.compute.forward import version_of
 from tricircle.gateway.compute.links import next_link, resource_links
 from tricircle.gateway.compute.microversions import Version
-from tricircle.gateway.errors import ApiError, bad_request, conflict, not_found
-from tricircle.gateway.http import json_response, query_int, read_json
-from tricircle.gateway.state import context_of, services_of
-from tricircle.gateway.validation import NAME, Schema, string, wrapped
+from tricircle.top.flavors import FlavorExists, FlavorStore
+from tricircle.top.models import Flavor
+from tricircle.web.errors import ApiError, bad_request, conflict, not_found
+from tricircle.web.http import json_response, query_int, read_json
+from tricircle.web.services import context_of, services_of
+from tricircle.web.validation import NAME, Schema, string, wrapped
 
 routes = web.RouteTableDef()
 
@@ -104,9 +104,9 @@ def flavor_view(request: web.Request, flavor: Flavor, *, detail: bool) -> dict[s
 
 async def visible_flavor(request: web.Request, flavor_id: str) -> Flavor:
     services, context = services_of(request), context_of(request)
-    flavor = await services.flavors.get(flavor_id)
+    flavor = await FlavorStore(services.db).get(flavor_id)
     if flavor is None or not (
-        context.is_admin or await services.flavors.can_use(flavor, context.project_id)
+        context.is_admin or await FlavorStore(services.db).can_use(flavor, context.project_id)
     ):
         raise not_found(f"Flavor {flavor_id} could not be found.")
     return flavor
@@ -142,7 +142,7 @@ _SORT_KEYS = {
 async def _list(request: web.Request, *, detail: bool) -> web.Response:
     services, context = services_of(request), context_of(request)
     flavors = list(
-        await services.flavors.visible(
+        await FlavorStore(services.db).visible(
             context.project_id,
             is_public=_is_public_filter(request, context.is_admin),
             admin=context.is_admin,
@@ -202,10 +202,10 @@ async def create_flavor(request: web.Request) -> web.Response:
             "('description' was unexpected)"
         )
     flavor_id = wanted.get("id") or str(uuid.uuid4())
-    if await services.flavors.get(flavor_id) is not None:
+    if await FlavorStore(services.db).get(flavor_id) is not None:
         raise conflict(f"Flavor with ID {flavor_id} already exists.")
     try:
-        flavor = await services.flavors.create(
+        flavor = await FlavorStore(services.db).create(
             id=flavor_id,
             name=wanted["name"],
             ram=int(wanted["ram"]),
@@ -228,7 +228,7 @@ async def delete_flavor(request: web.Request) -> web.Response:
     services, context = services_of(request), context_of(request)
     services.policy.authorize("compute:flavors:manage", context)
     flavor_id = request.match_info["flavor_id"]
-    if not await services.flavors.delete(flavor_id):
+    if not await FlavorStore(services.db).delete(flavor_id):
         raise not_found(f"Flavor {flavor_id} could not be found.")
     return web.Response(status=202)
 
@@ -246,7 +246,7 @@ async def create_extra_specs(request: web.Request) -> web.Response:
     body = await read_json(request)
     EXTRA_SPECS.validate(body)
     flavor_id = request.match_info["flavor_id"]
-    if await services.flavors.set_extra_specs(flavor_id, body["extra_specs"]) is None:
+    if await FlavorStore(services.db).set_extra_specs(flavor_id, body["extra_specs"]) is None:
         raise not_found(f"Flavor {flavor_id} could not be found.")
     return json_response({"extra_specs": body["extra_specs"]})
 
@@ -269,7 +269,7 @@ async def update_extra_spec(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or list(body) != [key] or not isinstance(body[key], str):
         raise bad_request("Request body and URI mismatch")
     flavor_id = request.match_info["flavor_id"]
-    if await services.flavors.set_extra_specs(flavor_id, body) is None:
+    if await FlavorStore(services.db).set_extra_specs(flavor_id, body) is None:
         raise not_found(f"Flavor {flavor_id} could not be found.")
     return json_response(body)
 
@@ -279,7 +279,7 @@ async def delete_extra_spec(request: web.Request) -> web.Response:
     services, context = services_of(request), context_of(request)
     services.policy.authorize("compute:flavors:manage", context)
     flavor_id, key = request.match_info["flavor_id"], request.match_info["key"]
-    if not await services.flavors.unset_extra_spec(flavor_id, key):
+    if not await FlavorStore(services.db).unset_extra_spec(flavor_id, key):
         raise not_found(f"Flavor {flavor_id} has no extra specs with key {key}.")
     return web.Response(status=202)
 
@@ -291,7 +291,7 @@ async def list_access(request: web.Request) -> web.Response:
     flavor = await visible_flavor(request, request.match_info["flavor_id"])
     if flavor.is_public:
         raise not_found("Access list not available for public flavors.")
-    projects = await services.flavors.access(flavor.id)
+    projects = await FlavorStore(services.db).access(flavor.id)
     return json_response(
         {"flavor_access": [{"flavor_id": flavor.id, "tenant_id": p} for p in projects]}
     )
@@ -308,7 +308,7 @@ async def flavor_action(request: web.Request) -> web.Response:
         raise conflict("Can not add access to a public flavor.")
     if "addTenantAccess" in body:
         project = body["addTenantAccess"]["tenant"]
-        if not await services.flavors.grant(flavor.id, project):
+        if not await FlavorStore(services.db).grant(flavor.id, project):
             raise ApiError(
                 409,
                 f"Flavor access already exists for flavor {flavor.id} and project {project} "
@@ -316,9 +316,9 @@ async def flavor_action(request: web.Request) -> web.Response:
             )
     else:
         project = body["removeTenantAccess"]["tenant"]
-        if not await services.flavors.revoke(flavor.id, project):
+        if not await FlavorStore(services.db).revoke(flavor.id, project):
             raise not_found(f"Flavor access not found for {flavor.id} / {project} combination.")
-    projects = await services.flavors.access(flavor.id)
+    projects = await FlavorStore(services.db).access(flavor.id)
     return json_response(
         {"flavor_access": [{"flavor_id": flavor.id, "tenant_id": p} for p in projects]}
     )

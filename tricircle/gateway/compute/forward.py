@@ -6,10 +6,10 @@ from aiohttp import web
 
 from tricircle.gateway.compute.mark import unmarked
 from tricircle.gateway.compute.microversions import HEADER, LEGACY_HEADER, SERVICE, Version
-from tricircle.gateway.state import REQUEST_ID
 from tricircle.pods.client import PodResponse
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.discovery import service_root
+from tricircle.web.services import REQUEST_ID
 
 VERSION = web.RequestKey("compute_version", Version)
 _RELAYED = ("Content-Type", "Location", "Retry-After")

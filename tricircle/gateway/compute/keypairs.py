@@ -8,18 +8,18 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.db.models import Keypair
 from tricircle.gateway.compute.forward import pod_headers, version_of
-from tricircle.gateway.compute.keypair_store import KeypairExists
 from tricircle.gateway.compute.keys import InvalidKey, fingerprint, generate
 from tricircle.gateway.compute.links import next_link
 from tricircle.gateway.compute.microversions import Version
-from tricircle.gateway.errors import ApiError, bad_request, conflict, not_found
-from tricircle.gateway.http import json_response, query_int, read_json
-from tricircle.gateway.state import context_of, services_of
-from tricircle.gateway.validation import string, wrapped
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.routing import KEYPAIR
+from tricircle.top.keypairs import KeypairExists, KeypairStore
+from tricircle.top.models import Keypair
+from tricircle.web.errors import ApiError, bad_request, conflict, not_found
+from tricircle.web.http import json_response, query_int, read_json
+from tricircle.web.services import context_of, services_of
+from tricircle.web.validation import string, wrapped
 
 LOG = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -83,9 +83,9 @@ async def list_keypairs(request: web.Request) -> web.Response:
     paged = version_of(request) >= Version(2, 35)
     limit = query_int(request, "limit", default=None) if paged else None
     marker = request.query.get("marker") if paged else None
-    if marker is not None and await services.keypairs.get(user, marker) is None:
+    if marker is not None and await KeypairStore(services.db).get(user, marker) is None:
         raise bad_request(f"marker [{marker}] not found")
-    found = await services.keypairs.of_user(user, limit=limit, marker=marker)
+    found = await KeypairStore(services.db).of_user(user, limit=limit, marker=marker)
     body: dict[str, Any] = {
         "keypairs": [{"keypair": keypair_view(request, k, full=False)} for k in found]
     }
@@ -120,7 +120,7 @@ async def create_keypair(request: web.Request) -> web.Response:
     except InvalidKey:
         raise bad_request("Keypair data is invalid: failed to generate fingerprint") from None
     try:
-        keypair = await services.keypairs.create(
+        keypair = await KeypairStore(services.db).create(
             user_id=user, name=name, type=key_type, public_key=public_key, fingerprint=print_
         )
     except KeypairExists:
@@ -136,7 +136,7 @@ async def create_keypair(request: web.Request) -> web.Response:
 async def show_keypair(request: web.Request) -> web.Response:
     services = services_of(request)
     user = _owner(request, request.query.get("user_id"))
-    keypair = await services.keypairs.get(user, request.match_info["name"])
+    keypair = await KeypairStore(services.db).get(user, request.match_info["name"])
     if keypair is None:
         raise not_found(f"Keypair {request.match_info['name']} not found for user {user}")
     return json_response({"keypair": keypair_view(request, keypair, full=True)})
@@ -147,7 +147,7 @@ async def delete_keypair(request: web.Request) -> web.Response:
     services, context = services_of(request), context_of(request)
     user = _owner(request, request.query.get("user_id"))
     name = request.match_info["name"]
-    if not await services.keypairs.delete(user, name):
+    if not await KeypairStore(services.db).delete(user, name):
         raise not_found(f"Keypair {name} not found for user {user}")
     await _forget_copies(request, routing_id(user, name), name, context.token)
     return web.Response(status=204 if version_of(request) >= Version(2, 2) else 202)

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 from aiohttp import web
 
-from tricircle.gateway.errors import ApiError, bad_request
 from tricircle.pods.directory import PodInfo
+from tricircle.web.errors import ApiError, bad_request
 
 _VERSION = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 HEADER = "OpenStack-API-Version"

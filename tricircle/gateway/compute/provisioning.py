@@ -10,15 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.db.models import Flavor, Keypair
 from tricircle.gateway.compute.forward import pod_headers
 from tricircle.gateway.compute.keypairs import routing_id
 from tricircle.gateway.compute.microversions import HEADER, LEGACY_HEADER, SERVICE
-from tricircle.gateway.errors import ApiError, bad_request
-from tricircle.gateway.state import context_of, services_of
 from tricircle.pods.client import PodResponse
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.routing import FLAVOR, KEYPAIR
+from tricircle.top.keypairs import KeypairStore
+from tricircle.top.models import Flavor, Keypair
+from tricircle.web.errors import ApiError, bad_request
+from tricircle.web.services import context_of, services_of
 
 LOG = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ async def _admin_call(
 
 async def find_keypair(request: web.Request, name: str) -> Keypair:
     context = context_of(request)
-    keypair = await services_of(request).keypairs.get(context.user_id, name)
+    keypair = await KeypairStore(services_of(request).db).get(context.user_id, name)
     if keypair is None:
         raise bad_request("Invalid key_name provided.")
     return keypair

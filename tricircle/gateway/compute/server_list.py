@@ -24,9 +24,7 @@ from tricircle.gateway.compute.links import next_link, resource_links
 from tricircle.gateway.compute.mark import unmarked
 from tricircle.gateway.compute.microversions import Version
 from tricircle.gateway.compute.server_sort import sort_order
-from tricircle.gateway.errors import ApiError, bad_request
 from tricircle.gateway.pod_health import pod_answered, pod_failed
-from tricircle.gateway.state import context_of, services_of
 from tricircle.listing.engine import (
     Cursors,
     FetchPage,
@@ -42,6 +40,8 @@ from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.discovery import service_root
 from tricircle.pods.routing import SERVER
+from tricircle.web.errors import ApiError, bad_request
+from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
 

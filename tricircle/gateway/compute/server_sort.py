@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tricircle.gateway.errors import bad_request
 from tricircle.listing.ordering import Ordering, SortField
+from tricircle.web.errors import bad_request
 
 # Nova's sort keys (database columns) and where each shows in a server of /servers/detail.
 SORT_FIELDS = {

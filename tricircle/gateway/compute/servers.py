@@ -17,17 +17,17 @@ from tricircle.gateway.compute.provisioning import (
     find_keypair,
     resolve_image,
 )
-from tricircle.gateway.errors import ApiError, bad_request, not_found
-from tricircle.gateway.http import read_json
 from tricircle.gateway.pod_health import ensure_up, pod_answered, pod_failed
 from tricircle.gateway.scheduler import choose_pod
-from tricircle.gateway.state import context_of, services_of
-from tricircle.gateway.validation import string, wrapped
 from tricircle.jobs.queue import mark_deleted
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 from tricircle.pods.routing import SERVER
+from tricircle.web.errors import ApiError, bad_request, not_found
+from tricircle.web.http import read_json
+from tricircle.web.services import context_of, services_of
+from tricircle.web.validation import string, wrapped
 
 LOG = logging.getLogger(__name__)
 routes = web.RouteTableDef()

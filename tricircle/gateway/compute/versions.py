@@ -9,9 +9,9 @@ from aiohttp import web
 
 from tricircle.gateway.compute.forward import top_root
 from tricircle.gateway.compute.microversions import VersionRange, common_range
-from tricircle.gateway.http import json_response, public
-from tricircle.gateway.state import services_of
 from tricircle.pods.directory import PodInfo
+from tricircle.web.http import json_response, public
+from tricircle.web.services import services_of
 
 routes = web.RouteTableDef()
 UPDATED = "2013-07-23T11:33:21Z"

@@ -12,13 +12,13 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from tricircle.gateway import middleware
-from tricircle.gateway.errors import not_found
-from tricircle.gateway.http import json_response, public
 from tricircle.gateway.scheduler import usable_pods
-from tricircle.gateway.state import context_of, services_of
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
+from tricircle.web import middleware
+from tricircle.web.errors import not_found
+from tricircle.web.http import json_response, public
+from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
 

@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from tricircle.gateway.errors import bad_request
+from tricircle.web.errors import bad_request
 
 
 class Schema:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from tricircle.db.engine import Database
-from tricircle.db.models import Keypair
+from tricircle.top.models import Keypair
 
 
 class KeypairExists(Exception):

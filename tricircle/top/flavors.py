@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from tricircle.db.engine import Database
-from tricircle.db.models import Flavor, FlavorAccess
+from tricircle.top.models import Flavor, FlavorAccess
 
 
 class FlavorExists(Exception):

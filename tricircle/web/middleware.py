@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from tricircle.gateway.errors import ApiError, ErrorFormat, error_response
-from tricircle.gateway.state import CONTEXT, REQUEST_ID, services_of
 from tricircle.identity.errors import IdentityUnavailable
 from tricircle.identity.policy import PolicyDenied
 from tricircle.pods.client import MissingEndpoint, PodUnavailable
+from tricircle.web.errors import ApiError, ErrorFormat, error_response
+from tricircle.web.services import CONTEXT, REQUEST_ID, services_of
 
 LOG = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from tricircle.gateway.errors import bad_request
+from tricircle.web.errors import bad_request
 
 JSON = "application/json"
 

@@ -12,8 +12,6 @@ from aiohttp import web
 from oslo_config import cfg
 
 from tricircle.db.engine import Database
-from tricircle.gateway.compute.flavor_store import FlavorStore
-from tricircle.gateway.compute.keypair_store import KeypairStore
 from tricircle.identity.context import RequestContext
 from tricircle.identity.policy import Policy
 from tricircle.identity.service_auth import ServiceAuth
@@ -37,8 +35,6 @@ class Services:
     directory: PodDirectory
     routing: RoutingTable
     pods: PodClient
-    flavors: FlavorStore
-    keypairs: KeypairStore
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:

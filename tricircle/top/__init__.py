@@ -1,0 +1,1 @@
+"""What the top owns and pods receive copies of: flavors, key pairs, volume types."""

@@ -1,0 +1,1 @@
+"""What every HTTP API of Tricircle stands on: errors, bodies, validation, middleware, state."""
