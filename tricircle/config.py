@@ -71,11 +71,17 @@ _PODS = [
         "down_after_failures",
         default=3,
         min=1,
-        help="Consecutive failed calls after which a pod is taken as down: lists stop "
-        "asking it and writes to it fail at once with 503, until a probe sees it again.",
+        help="Consecutive failed calls or probes after which a pod is taken as down: lists "
+        "stop asking it, writes to it fail at once with 503 and new resources go to other "
+        "pods, until a call or probe sees it answer again.",
     ),
     cfg.FloatOpt(
-        "probe_interval", default=5.0, help="Seconds between probes of a pod taken as down."
+        "probe_interval",
+        default=2.0,
+        help="Seconds between probes of every pod (a GET of a service's version document).",
+    ),
+    cfg.FloatOpt(
+        "probe_timeout", default=2.0, help="Seconds a probe waits before it counts as failed."
     ),
     cfg.StrOpt(
         "list_down_pods",
@@ -93,6 +99,18 @@ _PODS = [
     ),
     cfg.IntOpt(
         "connections_per_pod", default=100, min=1, help="Open connections kept to each pod."
+    ),
+    cfg.IntOpt(
+        "fanout_per_request",
+        default=16,
+        min=1,
+        help="Pods one request asks at a time when it needs an answer from each.",
+    ),
+    cfg.IntOpt(
+        "fanout_total",
+        default=256,
+        min=1,
+        help="Calls of such requests in flight at once in one gateway process.",
     ),
 ]
 

@@ -32,6 +32,7 @@ def endpoints(base: str) -> dict[str, str]:
     return {
         "compute": f"{base}/compute/v2.1",
         "image": f"{base}/image",
+        "block-storage": f"{base}/volume/v3",
         "volumev3": f"{base}/volume/v3",
         "network": f"{base}/network",
     }

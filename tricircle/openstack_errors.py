@@ -23,3 +23,7 @@ FAULT_NAMES = {
 def nova_fault(status: int, message: str) -> dict[str, Any]:
     """``{"itemNotFound": {"code": 404, "message": ...}}`` and its kin."""
     return {FAULT_NAMES.get(status, "computeFault"): {"code": status, "message": message}}
+
+
+def glance_error(status: int, message: str) -> dict[str, Any]:
+    return {"code": status, "title": message, "message": message}

@@ -113,7 +113,13 @@ class Gateway:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
         self.sim.set_region_endpoints(
-            TOP_REGION, {"compute": f"{self.url}/compute/v2.1", "image": f"{self.url}/image"}
+            TOP_REGION,
+            {
+                "compute": f"{self.url}/compute/v2.1",
+                "image": f"{self.url}/image",
+                "block-storage": f"{self.url}/volume/v3",
+                "volumev3": f"{self.url}/volume/v3",
+            },
         )
         self.http = aiohttp.ClientSession()
 

@@ -18,6 +18,7 @@ from tests.gateway.test_lists_fleet import (
 )
 from tricircle.db.engine import Database
 from tricircle.gateway.compute import server_list
+from tricircle.listing import collection
 from tricircle.listing.engine import Cursors
 from tricircle.sim import SimCloud
 
@@ -51,7 +52,7 @@ async def demo(fleet: Fleet) -> Client:
 def cursors(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """'many processes': no page is served by the process that served the one before."""
     if request.param == "many processes":
-        monkeypatch.setattr(server_list, "_CURSORS", Cursors(ttl=0))
+        monkeypatch.setattr(collection, "_CURSORS", Cursors(ttl=0))
 
 
 async def _check_walk(fleet: Fleet, client: Client, params: list[tuple[str, str]]) -> None:

@@ -174,7 +174,7 @@ async def test_a_down_pod_fails_writes_fast_and_comes_back(make_fleet: FleetFact
     demo = await fleet.gateway.client("demo")
     pod = fleet.gateway.sim.pods[DARK]
     server_id = next(i for i, name in fleet.pod_of.items() if name == DARK)
-    health = fleet.gateway.services.directory.health
+    health = fleet.gateway.services.pods.health
     await pod.set_faults(Faults(down="refuse"))
     for _ in range(fleet.gateway.conf.pods.down_after_failures):
         assert (await demo.get("/compute/v2.1/servers")).status == 200

@@ -22,6 +22,7 @@ from tricircle.identity.service_auth import ServiceAuth
 from tricircle.jobs.pod_inventory import PodsInventory
 from tricircle.jobs.reconciler import Reconciler
 from tricircle.pods.client import PodClient
+from tricircle.pods.health import PodHealth
 from tricircle.pods.routing import SERVER, RoutingTable
 from tricircle.sim import Faults, SimCloud
 
@@ -112,7 +113,7 @@ async def test_reconciler_adopts_what_a_killed_gateway_left(sim: SimCloud, tmp_p
 
             sim.pods["pod1"].faults = Faults()
             conf = load_config([str(config)])
-            inventory = PodsInventory(PodClient(http), ServiceAuth(conf))
+            inventory = PodsInventory(PodClient(http, PodHealth()), ServiceAuth(conf))
             findings = await Reconciler(db, inventory, [SERVER], grace=0).run()
             assert [e.pod_id for e in await routing.find(SERVER, orphan)]
             assert orphan in str(findings["adopted"])

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.gateway.test_servers import SERVERS, boot
-from tricircle.gateway.compute.mark import unmarked
+from tricircle.kit.mark import unmarked
 from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 
 

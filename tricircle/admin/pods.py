@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.db.models import Pod
+from tricircle.pods.catalog import CATALOG_TYPES
 from tricircle.pods.discovery import probe_capabilities
 from tricircle.pods.registry import POD_STATES, Conflict
 from tricircle.web.errors import ApiError, bad_request, conflict, not_found
@@ -18,7 +19,7 @@ routes = web.RouteTableDef()
 
 _ENDPOINTS = {
     "type": "object",
-    "propertyNames": {"enum": ["compute", "volumev3", "network", "image"]},
+    "propertyNames": {"enum": list(CATALOG_TYPES)},
     "additionalProperties": {"type": "string", "pattern": "^https?://", "maxLength": 1024},
 }
 CREATE_FIELDS = {
@@ -51,8 +52,8 @@ async def _endpoints_of(services: Services, region: str) -> dict[str, str]:
     wanted = {k: v for k, v in found.items() if k in _ENDPOINTS["propertyNames"]["enum"]}
     if not wanted:
         raise bad_request(
-            f"Region {region} has no compute, volumev3, network or image endpoint in the "
-            "Keystone catalog; give the pod's endpoints explicitly."
+            f"Region {region} has no {', '.join(CATALOG_TYPES)} endpoint in the Keystone "
+            "catalog; give the pod's endpoints explicitly."
         )
     return wanted
 

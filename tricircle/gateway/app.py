@@ -15,12 +15,17 @@ from tricircle.gateway.compute.app import create_compute_app
 from tricircle.gateway.compute.versions import versions as compute_versions
 from tricircle.gateway.image.app import create_image_app
 from tricircle.gateway.image.app import versions as image_versions
+from tricircle.gateway.volume.app import create_volume_app
+from tricircle.gateway.volume.app import versions as volume_versions
 from tricircle.identity.policy import Policy
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.identity.tokens import TokenValidator
 from tricircle.jobs.runtime import pod_worker
+from tricircle.kit import fanout
 from tricircle.pods.client import PodClient
 from tricircle.pods.directory import PodDirectory
+from tricircle.pods.health import PodHealth
+from tricircle.pods.probe import version_root_probe
 from tricircle.pods.registry import BindingRegistry, PodRegistry
 from tricircle.pods.routing import RoutingTable
 from tricircle.web import middleware
@@ -55,7 +60,11 @@ def build_services(conf: cfg.ConfigOpts) -> Services:
         bindings=BindingRegistry(db),
         directory=PodDirectory(registry),
         routing=RoutingTable(db),
-        pods=PodClient(http, timeout=conf.pods.request_timeout),
+        pods=PodClient(
+            http,
+            PodHealth(down_after=conf.pods.down_after_failures),
+            timeout=conf.pods.request_timeout,
+        ),
     )
 
 
@@ -65,7 +74,14 @@ def create_app(conf: cfg.ConfigOpts, *, run_jobs: bool = False) -> web.Applicati
     app = web.Application(middlewares=[middleware.request_id], client_max_size=max_body)
 
     async def services(app: web.Application) -> AsyncIterator[None]:
-        app[SERVICES] = build_services(conf)
+        services = app[SERVICES] = build_services(conf)
+        services.background(
+            services.pods.health.watch(
+                services.directory.pods,
+                version_root_probe(services.http, conf.pods.probe_timeout),
+                conf.pods.probe_interval,
+            )
+        )
         async with AsyncExitStack() as stack:
             if run_jobs:
                 await stack.enter_async_context(pod_worker(conf, app[SERVICES].db))
@@ -73,11 +89,14 @@ def create_app(conf: cfg.ConfigOpts, *, run_jobs: bool = False) -> web.Applicati
         await app[SERVICES].close()
 
     app.cleanup_ctx.append(services)
+    fanout.install(app, conf.pods.fanout_total)
     # a service's root without its trailing slash, as catalogs name it; before the sub-apps,
     # whose prefixes would otherwise take these paths
     app.router.add_get("/image", image_versions)
     app.router.add_get("/compute", compute_versions)
+    app.router.add_get("/volume", volume_versions)
     app.add_subapp("/v1.0", create_admin_app(max_body))
     app.add_subapp("/compute", create_compute_app(max_body))
     app.add_subapp("/image", create_image_app(max_body))
+    app.add_subapp("/volume", create_volume_app(max_body))
     return app

@@ -36,6 +36,8 @@ DEFAULTS = [
     policy.RuleDefault("compute:hypervisors", "rule:admin_api", "Hypervisors of every pod."),
     policy.RuleDefault("compute:services", "rule:admin_api", "Compute services of every pod."),
     policy.RuleDefault("compute:availability_zones:detail", "rule:admin_api", "AZ hosts."),
+    policy.RuleDefault("volume:types:manage", "rule:admin_api", "Manage volume types."),
+    policy.RuleDefault("volume:all_tenants", "rule:admin_api", "List every project's volumes."),
 ]
 
 

@@ -15,6 +15,7 @@ from tricircle.jobs.pod_inventory import PodsInventory
 from tricircle.jobs.registry import Registry
 from tricircle.jobs.worker import Worker
 from tricircle.pods.client import PodClient
+from tricircle.pods.health import PodHealth
 
 # the resource types whose bottom objects the gateway marks today
 RECONCILED = ("server",)
@@ -23,7 +24,9 @@ RECONCILED = ("server",)
 def register_builtin(
     conf: cfg.ConfigOpts, db: Database, handlers: Registry, http: aiohttp.ClientSession
 ) -> PodsInventory:
-    inventory = PodsInventory(PodClient(http, timeout=conf.pods.request_timeout), ServiceAuth(conf))
+    inventory = PodsInventory(
+        PodClient(http, PodHealth(), timeout=conf.pods.request_timeout), ServiceAuth(conf)
+    )
     builtin.register(
         handlers,
         db,

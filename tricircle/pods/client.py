@@ -1,7 +1,11 @@
-"""Talking to pods: one pooled async HTTP client for every pod's services."""
+"""Talking to pods: one pooled async HTTP client for every pod's services.
+
+Every call's outcome feeds the pods' observed health, whatever the service.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,15 +14,25 @@ import aiohttp
 import msgspec
 from multidict import CIMultiDictProxy
 
+from tricircle.pods.catalog import endpoint_of
 from tricircle.pods.directory import PodInfo
+from tricircle.pods.health import PodHealth
+
+LOG = logging.getLogger(__name__)
 
 
 class PodUnavailable(Exception):
-    """The pod did not answer: refused, reset, or too slow."""
+    """The pod did not answer: refused, reset, or too slow.
 
-    def __init__(self, pod: PodInfo, reason: str) -> None:
-        super().__init__(f"Pod {pod.name} ({pod.region_name}) is unavailable: {reason}")
+    `sent` is False only when the request surely never reached the pod (no connection),
+    so it may go to another pod; otherwise the pod may have acted on it.
+    """
+
+    def __init__(self, pod: PodInfo, reason: str, *, sent: bool = True) -> None:
+        super().__init__(f"Pod {pod.name} in {pod.az_name} {reason}.")
         self.pod = pod
+        self.reason = reason
+        self.sent = sent
 
 
 class MissingEndpoint(Exception):
@@ -42,12 +56,15 @@ class PodResponse:
 
 
 class PodClient:
-    def __init__(self, http: aiohttp.ClientSession, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self, http: aiohttp.ClientSession, health: PodHealth, *, timeout: float = 60.0
+    ) -> None:
         self._http = http
+        self.health = health
         self._timeout = aiohttp.ClientTimeout(total=timeout)  # built once, not per call
 
     def endpoint(self, pod: PodInfo, service: str, project_id: str | None = None) -> str:
-        url = pod.endpoints.get(service)
+        url = endpoint_of(pod, service)
         if not url:
             raise MissingEndpoint(pod, service)
         if project_id is not None:
@@ -83,8 +100,27 @@ class PodClient:
             async with self._http.request(
                 method, url, headers=sent, params=params, data=body, timeout=limit
             ) as response:
-                return PodResponse(response.status, response.headers, await response.read())
+                answer = PodResponse(response.status, response.headers, await response.read())
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise PodUnavailable(
-                pod, type(exc).__name__ + (f": {exc}" if str(exc) else "")
-            ) from exc
+            failure = _unavailable(pod, exc, limit.total)
+            LOG.warning("%s %s to pod %s failed: %r", method, path, pod.name, exc)
+            self.health.failed(pod, failure.reason)
+            raise failure from exc
+        if answer.status in _POD_TROUBLE:
+            self.health.failed(pod, f"answered {answer.status}")
+        else:
+            self.health.answered(pod)
+        return answer
+
+
+# Answers that speak of the pod's trouble rather than of the call.
+_POD_TROUBLE = (502, 503, 504)
+
+
+def _unavailable(pod: PodInfo, exc: Exception, timeout: float | None) -> PodUnavailable:
+    """The failure in the user's terms; the exception itself goes to the log."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return PodUnavailable(pod, "could not be reached", sent=False)
+    if isinstance(exc, TimeoutError):
+        return PodUnavailable(pod, f"did not answer within {timeout:g} s")
+    return PodUnavailable(pod, "broke off the connection")

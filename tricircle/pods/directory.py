@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from tricircle.db.models import Pod
-from tricircle.pods.health import PodHealth
 from tricircle.pods.registry import PodRegistry
 
 LOG = logging.getLogger(__name__)
@@ -60,7 +59,6 @@ class PodDirectory:
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
         self._refreshing: asyncio.Task[None] | None = None
-        self.health = PodHealth()  # observed, unlike the admin state in `PodInfo.state`
 
     async def pods(self) -> dict[str, PodInfo]:
         if time.monotonic() - self._loaded_at > self._max_age:

@@ -8,8 +8,12 @@ from typing import Any
 
 import aiohttp
 
+from tricircle.pods.catalog import SERVICE_TYPES
+
 # The version suffix of an endpoint ("/v2.1", "/v3/<project>", "/v2.0") — its root lies above.
 _VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?(/[^/]*)?/?$")
+# The microversioned services and the version whose document gives their range.
+MICROVERSIONED = {"compute": "v2.1", "volume": "v3"}
 
 
 @lru_cache(maxsize=4096)  # every relayed answer needs its pod's root
@@ -17,17 +21,39 @@ def service_root(endpoint: str) -> str:
     return _VERSION_SUFFIX.sub("", endpoint.rstrip("/"))
 
 
+def _range_of(document: Any, version_id: str) -> dict[str, str] | None:
+    """Nova answers ``{"version": {...}}``, Cinder ``{"versions": [{...}]}``."""
+    if not isinstance(document, dict):
+        return None
+    found = document.get("version")
+    if not isinstance(found, dict):
+        listed = document.get("versions")
+        candidates = listed if isinstance(listed, list) else []
+        found = next(
+            (
+                v
+                for v in candidates
+                if isinstance(v, dict) and v.get("id", "").startswith(version_id)
+            ),
+            None,
+        )
+    if not isinstance(found, dict) or not found.get("version"):
+        return None
+    return {"min_version": found.get("min_version") or "", "max_version": found["version"]}
+
+
 async def probe_capabilities(
     http: aiohttp.ClientSession, endpoints: dict[str, str], timeout: float = 5.0
 ) -> dict[str, Any]:
-    """The microversion range of each microversioned service (compute, volumev3)."""
+    """The microversion range of each microversioned service (compute, volume)."""
     found: dict[str, Any] = {}
-    for service in ("compute", "volumev3"):
-        if service not in endpoints:
+    for service, version_id in MICROVERSIONED.items():
+        endpoint = next((endpoints[t] for t in SERVICE_TYPES[service] if t in endpoints), None)
+        if endpoint is None:
             continue
         try:
             async with http.get(
-                endpoints[service].rstrip("/") + "/",
+                f"{service_root(endpoint)}/{version_id}/",
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
                 if response.status != 200:
@@ -35,10 +61,7 @@ async def probe_capabilities(
                 document = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError):
             continue
-        version = document.get("version") if isinstance(document, dict) else None
-        if isinstance(version, dict) and version.get("version"):
-            found[service] = {
-                "min_version": version.get("min_version") or "",
-                "max_version": version["version"],
-            }
+        versions = _range_of(document, version_id)
+        if versions is not None:
+            found[service] = versions
     return found

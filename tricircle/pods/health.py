@@ -1,24 +1,30 @@
 """Observed pod health, per gateway process.
 
 A pod's admin state (up/down/maintenance, in the database) says whether it should
-be used; its health says whether it answers. Health is learned from the calls the
-gateway makes anyway: a few consecutive failures mark a pod down, so lists stop
-waiting for it and writes to it fail at once. A background probe of the pod's
-version document brings it back without anyone having to call it.
+be used; its health says whether it answers. Health is learned from every call the
+gateway makes to a pod, whatever the service, and from a probe of every pod at a
+fixed interval, so a pod that hangs is known within seconds even when no call goes
+to it. A few consecutive failures mark a pod down: lists answer for it from the
+routing table at once, writes to it fail at once and new resources go elsewhere.
+One answer brings it back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+
+from tricircle.pods.directory import PodInfo
 
 LOG = logging.getLogger(__name__)
-Probe = Callable[[], Awaitable[bool]]
+# Probes one pod: None when it answered, else why not.
+Probe = Callable[[PodInfo], Awaitable[str | None]]
 
 
 class PodHealth:
-    def __init__(self) -> None:
+    def __init__(self, *, down_after: int = 3) -> None:
+        self._down_after = down_after
         self._failures: dict[str, int] = {}
         self._down: dict[str, str] = {}  # pod id -> why
 
@@ -28,22 +34,27 @@ class PodHealth:
     def reason(self, pod_id: str) -> str | None:
         return self._down.get(pod_id)
 
-    def answered(self, pod_id: str) -> None:
-        self._failures.pop(pod_id, None)
-        if self._down.pop(pod_id, None) is not None:
-            LOG.info("pod %s answers again", pod_id)
+    def answered(self, pod: PodInfo) -> None:
+        self._failures.pop(pod.id, None)
+        if self._down.pop(pod.id, None) is not None:
+            LOG.info("pod %s answers again", pod.name)
 
-    def failed(self, pod_id: str, reason: str, threshold: int) -> bool:
-        """Counts a failure; True when it is the one that marks the pod down."""
-        count = self._failures[pod_id] = self._failures.get(pod_id, 0) + 1
-        if count < threshold or pod_id in self._down:
-            return False
-        self._down[pod_id] = reason
-        return True
+    def failed(self, pod: PodInfo, reason: str) -> None:
+        count = self._failures[pod.id] = self._failures.get(pod.id, 0) + 1
+        if count >= self._down_after and pod.id not in self._down:
+            self._down[pod.id] = reason
+            LOG.warning("pod %s marked down: %s", pod.name, reason)
 
-    async def watch(self, pod_id: str, probe: Probe, interval: float) -> None:
-        """Probes a down pod until it answers."""
-        while self.is_down(pod_id):
+    async def watch(
+        self, pods: Callable[[], Awaitable[Mapping[str, PodInfo]]], probe: Probe, interval: float
+    ) -> None:
+        """Probes every enabled pod every `interval` seconds, until cancelled."""
+        while True:
+            enabled = [pod for pod in (await pods()).values() if pod.enabled]
+            outcomes = await asyncio.gather(*(probe(pod) for pod in enabled))
+            for pod, failure in zip(enabled, outcomes, strict=True):
+                if failure is None:
+                    self.answered(pod)
+                else:
+                    self.failed(pod, failure)
             await asyncio.sleep(interval)
-            if await probe():
-                self.answered(pod_id)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tricircle.db.base import Base, utcnow
+from tricircle.db.base import Base, new_uuid, utcnow
 
 
 class Flavor(Base):
@@ -52,3 +52,29 @@ class Keypair(Base):
     public_key: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class VolumeType(Base):
+    """The top is the volume type registry; a pod gets a copy (same name, its own id) the
+    first time a volume of the type lands there."""
+
+    __tablename__ = "volume_types"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    extra_specs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class VolumeTypeAccess(Base):
+    """Projects that may use a private volume type."""
+
+    __tablename__ = "volume_type_access"
+
+    volume_type_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volume_types.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
 
-from tricircle.gateway.compute.forward import pod_headers, relay
-from tricircle.gateway.scheduler import usable_pods
-from tricircle.pods.client import PodUnavailable
+from tricircle.kit.aggregate import pods_limits
+from tricircle.kit.calls import relay
+from tricircle.kit.fanout import ask_each
 from tricircle.pods.directory import PodInfo
-from tricircle.web.errors import ApiError
 from tricircle.web.http import json_response
 from tricircle.web.services import context_of, services_of
 
@@ -21,27 +19,11 @@ routes = web.RouteTableDef()
 async def _ask_all(
     request: web.Request, path: str, pods: list[PodInfo]
 ) -> list[tuple[PodInfo, Any]]:
-    services, context = services_of(request), context_of(request)
-
-    async def ask(pod: PodInfo) -> tuple[PodInfo, Any]:
-        try:
-            answer = await services.pods.request(
-                pod,
-                "compute",
-                "GET",
-                path,
-                token=context.token,
-                headers=pod_headers(request),
-                params=request.query,
-                timeout=services.conf.pods.list_timeout,
-            )
-        except PodUnavailable:
-            return pod, None
-        if answer.status in (400, 403, 404):
+    answers = await ask_each(request, pods, path, params=request.query)
+    for pod, answer in answers:
+        if answer is not None and answer.status in (400, 403, 404):
             raise _Relayed(pod, answer)
-        return pod, answer.json() if answer.ok else None
-
-    return list(await asyncio.gather(*(ask(pod) for pod in pods)))
+    return [(pod, answer.json() if answer and answer.ok else None) for pod, answer in answers]
 
 
 class _Relayed(Exception):
@@ -82,22 +64,4 @@ async def compute_services(request: web.Request) -> web.Response:
 
 @routes.get("/v2.1/limits")
 async def limits(request: web.Request) -> web.Response:
-    """The project's limits: each pod's quota maxima (the smallest), its usage summed over pods."""
-    services, context = services_of(request), context_of(request)
-    pods = [p for p in await usable_pods(services, context.project_id) if p.enabled]
-    try:
-        answers = [body for _pod, body in await _ask_all(request, "/limits", pods) if body]
-    except _Relayed as relayed:
-        return relay(request, relayed.pod, relayed.answer)
-    if not answers:
-        raise ApiError(503, "No pod could report limits.")
-    absolute: dict[str, int] = {}
-    for body in answers:
-        for name, value in body["limits"]["absolute"].items():
-            if name.startswith("total") and name.endswith("Used"):
-                absolute[name] = absolute.get(name, 0) + value
-            elif name in absolute and value >= 0 and absolute[name] >= 0:
-                absolute[name] = min(absolute[name], value)
-            else:
-                absolute.setdefault(name, value)
-    return json_response({"limits": {"rate": [], "absolute": absolute}})
+    return await pods_limits(request)

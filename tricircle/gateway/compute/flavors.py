@@ -1,4 +1,4 @@
-"""``/flavors``: the top is the registry; pods receive copies on demand (see provisioning)."""
+"""``/flavors``: the top is the registry; pods receive copies on demand (see copies.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.gateway.compute.forward import version_of
-from tricircle.gateway.compute.links import next_link, resource_links
-from tricircle.gateway.compute.microversions import Version
-from tricircle.top.flavors import FlavorExists, FlavorStore
+from tricircle.kit.calls import version_of
+from tricircle.kit.links import next_link, resource_links
+from tricircle.kit.microversions import Version
+from tricircle.top.flavors import FlavorStore
 from tricircle.top.models import Flavor
+from tricircle.top.registry import AlreadyExists
 from tricircle.web.errors import ApiError, bad_request, conflict, not_found
 from tricircle.web.http import json_response, query_int, read_json
 from tricircle.web.services import context_of, services_of
@@ -218,7 +219,7 @@ async def create_flavor(request: web.Request) -> web.Response:
             description=wanted.get("description"),
             extra_specs={},
         )
-    except FlavorExists:
+    except AlreadyExists:
         raise conflict(f"Flavor with name {wanted['name']} already exists.") from None
     return json_response({"flavor": flavor_view(request, flavor, detail=True)})
 
@@ -291,7 +292,7 @@ async def list_access(request: web.Request) -> web.Response:
     flavor = await visible_flavor(request, request.match_info["flavor_id"])
     if flavor.is_public:
         raise not_found("Access list not available for public flavors.")
-    projects = await FlavorStore(services.db).access(flavor.id)
+    projects = await FlavorStore(services.db).projects(flavor.id)
     return json_response(
         {"flavor_access": [{"flavor_id": flavor.id, "tenant_id": p} for p in projects]}
     )
@@ -318,7 +319,7 @@ async def flavor_action(request: web.Request) -> web.Response:
         project = body["removeTenantAccess"]["tenant"]
         if not await FlavorStore(services.db).revoke(flavor.id, project):
             raise not_found(f"Flavor access not found for {flavor.id} / {project} combination.")
-    projects = await FlavorStore(services.db).access(flavor.id)
+    projects = await FlavorStore(services.db).projects(flavor.id)
     return json_response(
         {"flavor_access": [{"flavor_id": flavor.id, "tenant_id": p} for p in projects]}
     )

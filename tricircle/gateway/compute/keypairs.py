@@ -8,15 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.gateway.compute.forward import pod_headers, version_of
+from tricircle.gateway.compute.copies import KEYPAIRS, keypair_routing_id
 from tricircle.gateway.compute.keys import InvalidKey, fingerprint, generate
-from tricircle.gateway.compute.links import next_link
-from tricircle.gateway.compute.microversions import Version
-from tricircle.pods.client import PodUnavailable
-from tricircle.pods.routing import KEYPAIR
+from tricircle.kit.calls import version_of
+from tricircle.kit.copies import drop_copies
+from tricircle.kit.links import next_link
+from tricircle.kit.microversions import Version
 from tricircle.top.keypairs import KeypairExists, KeypairStore
 from tricircle.top.models import Keypair
-from tricircle.web.errors import ApiError, bad_request, conflict, not_found
+from tricircle.web.errors import bad_request, conflict, not_found
 from tricircle.web.http import json_response, query_int, read_json
 from tricircle.web.services import context_of, services_of
 from tricircle.web.validation import string, wrapped
@@ -34,11 +34,6 @@ CREATE = wrapped(
     },
     ("name",),
 )
-
-
-def routing_id(user_id: str, name: str) -> str:
-    """Key pairs are named per user, so their routing id carries the user."""
-    return f"{user_id}/{name}"
 
 
 def _owner(request: web.Request, asked: str | None) -> str:
@@ -144,33 +139,10 @@ async def show_keypair(request: web.Request) -> web.Response:
 
 @routes.delete("/v2.1/os-keypairs/{name}")
 async def delete_keypair(request: web.Request) -> web.Response:
-    services, context = services_of(request), context_of(request)
+    services = services_of(request)
     user = _owner(request, request.query.get("user_id"))
     name = request.match_info["name"]
     if not await KeypairStore(services.db).delete(user, name):
         raise not_found(f"Keypair {name} not found for user {user}")
-    await _forget_copies(request, routing_id(user, name), name, context.token)
+    await drop_copies(request, KEYPAIRS, keypair_routing_id(user, name))
     return web.Response(status=204 if version_of(request) >= Version(2, 2) else 202)
-
-
-async def _forget_copies(request: web.Request, top_id: str, name: str, token: str) -> None:
-    """Deletes the pods' copies; a pod that is down keeps its copy, which is harmless."""
-    services = services_of(request)
-    for entry in await services.routing.find(KEYPAIR, top_id):
-        pod = await services.directory.get(entry.pod_id)
-        if pod is None:
-            continue
-        try:
-            answer = await services.pods.request(
-                pod,
-                "compute",
-                "DELETE",
-                f"/os-keypairs/{name}",
-                token=token,
-                headers=pod_headers(request),
-            )
-        except (PodUnavailable, ApiError) as exc:
-            LOG.warning("keeping the copy of key pair %s in pod %s: %s", name, pod.name, exc)
-            continue
-        if answer.ok or answer.status == 404:
-            await services.routing.remove(entry.id)

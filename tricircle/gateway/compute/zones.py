@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
 
-from tricircle.gateway.compute.forward import pod_headers
-from tricircle.gateway.scheduler import usable_pods
-from tricircle.pods.client import PodUnavailable
+from tricircle.kit.fanout import ask_each
+from tricircle.kit.placement import usable_pods
 from tricircle.web.http import json_response
 from tricircle.web.services import context_of, services_of
 
@@ -40,27 +38,12 @@ async def list_zones_detail(request: web.Request) -> web.Response:
     services.policy.authorize("compute:availability_zones:detail", context)
     pods = list((await services.directory.pods()).values())
 
-    async def hosts_of(pod: Any) -> dict[str, Any]:
-        try:
-            answer = await services.pods.request(
-                pod,
-                "compute",
-                "GET",
-                "/os-availability-zone/detail",
-                token=context.token,
-                headers=pod_headers(request),
-                timeout=services.conf.pods.list_timeout,
-            )
-        except PodUnavailable:
-            return {}
-        if not answer.ok:
-            return {}
+    found = []
+    for _pod, answer in await ask_each(request, pods, "/os-availability-zone/detail"):
         hosts: dict[str, Any] = {}
-        for zone in answer.json().get("availabilityZoneInfo", []):
+        for zone in (answer.json() if answer and answer.ok else {}).get("availabilityZoneInfo", []):
             hosts.update(zone.get("hosts") or {})
-        return hosts
-
-    found = await asyncio.gather(*(hosts_of(pod) for pod in pods))
+        found.append(hosts)
     zones: dict[str, dict[str, Any]] = {}
     for pod, hosts in zip(pods, found, strict=True):
         zone = zones.setdefault(pod.az_name, {"available": False, "hosts": {}})

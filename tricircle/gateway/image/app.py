@@ -12,23 +12,17 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from tricircle.gateway.scheduler import usable_pods
+from tricircle.gateway.image import IMAGE
+from tricircle.kit.app import service_app
+from tricircle.kit.calls import call_pod
+from tricircle.kit.placement import usable_pods
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
-from tricircle.web import middleware
 from tricircle.web.errors import not_found
 from tricircle.web.http import json_response, public
 from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
-
-
-def glance_error(status: int, message: str) -> dict[str, Any]:
-    return {"code": status, "title": message, "message": message}
-
-
-def _root(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}/image"
 
 
 # Glance's supported versions; clients pick the newest v2 they know.
@@ -37,7 +31,7 @@ _VERSIONS = ("2.16", "2.15", "2.9", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2
 
 @public
 async def versions(request: web.Request) -> web.Response:
-    href = f"{_root(request)}/v2/"
+    href = f"{IMAGE.top_root(request)}/v2/"
     return json_response(
         {
             "versions": [
@@ -59,17 +53,9 @@ async def _usable_pods(request: web.Request) -> list[PodInfo]:
 
 
 async def _ask(request: web.Request, pod: PodInfo, path: str, params: Any) -> Any:
-    services, context = services_of(request), context_of(request)
+    timeout = services_of(request).conf.pods.list_timeout
     try:
-        answer = await services.pods.request(
-            pod,
-            "image",
-            "GET",
-            path,
-            token=context.token,
-            params=params,
-            timeout=services.conf.pods.list_timeout,
-        )
+        answer = await call_pod(request, pod, "GET", path, params=params, timeout=timeout)
     except PodUnavailable:
         return None
     return answer.json() if answer.ok else None
@@ -102,11 +88,7 @@ async def show_image(request: web.Request) -> web.Response:
 
 
 def create_image_app(max_body: int) -> web.Application:
-    app = web.Application(
-        client_max_size=max_body,
-        middlewares=[middleware.errors(glance_error), middleware.authenticate],
-    )
+    app = service_app(IMAGE, max_body, routes)
     app.router.add_get("/", versions)
     app.router.add_get("/versions", versions)
-    app.add_routes(routes)
     return app

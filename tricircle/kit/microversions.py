@@ -1,7 +1,8 @@
-"""Compute microversions: what the gateway advertises and what a request asks for.
+"""Microversions: what the gateway advertises for a service and what a request asks for.
 
 The gateway can only promise what every enabled pod supports, so its range is
-the intersection of the pods' ranges.
+the intersection of the pods' ranges (read from their version documents when a
+pod is registered, see tricircle/pods/discovery.py).
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from typing import NamedTuple
 
 from aiohttp import web
 
+from tricircle.kit.service import Microversioned
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, bad_request
 
 _VERSION = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 HEADER = "OpenStack-API-Version"
-LEGACY_HEADER = "X-OpenStack-Nova-API-Version"
-SERVICE = "compute"
 
 
 class Version(NamedTuple):
@@ -37,9 +37,6 @@ class Version(NamedTuple):
         return f"{self.major}.{self.minor}"
 
 
-BASE = Version(2, 1)
-
-
 class VersionRange(NamedTuple):
     min: Version
     max: Version
@@ -48,16 +45,17 @@ class VersionRange(NamedTuple):
         return isinstance(version, Version) and self.min <= version <= self.max
 
 
-def common_range(pods: Iterable[PodInfo], service: str = SERVICE) -> VersionRange:
+def common_range(pods: Iterable[PodInfo], service: Microversioned) -> VersionRange:
     """The versions every enabled pod that reported its range supports."""
-    low, high = BASE, None
+    base = Version.parse(service.base)
+    low, high = base, None
     for pod in pods:
-        capability = pod.capabilities.get(service) if pod.enabled else None
+        capability = pod.capabilities.get(service.name) if pod.enabled else None
         if not capability:
             continue
         try:
             pod_max = Version.parse(capability["max_version"])
-            pod_min = Version.parse(capability.get("min_version") or str(BASE))
+            pod_min = Version.parse(capability.get("min_version") or service.base)
         except ValueError:
             continue
         low = max(low, pod_min)
@@ -65,16 +63,16 @@ def common_range(pods: Iterable[PodInfo], service: str = SERVICE) -> VersionRang
     return VersionRange(low, high if high is not None and high >= low else low)
 
 
-def requested(request: web.Request) -> str | None:
-    """The version text the client asked for, from the new header or Nova's legacy one."""
+def requested(request: web.Request, service: Microversioned) -> str | None:
+    """The version text the client asked for, from the standard header or a legacy one."""
     header = request.headers.get(HEADER)
     if header:
         for part in header.split(","):
             words = part.split()
-            if len(words) == 2 and words[0].lower() == SERVICE:
+            if len(words) == 2 and words[0].lower() == service.name:
                 return words[1]
         return None
-    return request.headers.get(LEGACY_HEADER)
+    return request.headers.get(service.legacy_header) if service.legacy_header else None
 
 
 def negotiate(asked: str | None, supported: VersionRange) -> Version:
@@ -98,10 +96,16 @@ def negotiate(asked: str | None, supported: VersionRange) -> Version:
 
 
 @lru_cache(maxsize=256)
-def response_headers(version: Version) -> dict[str, str]:
+def version_headers(service: Microversioned, version: Version) -> dict[str, str]:
+    """The headers naming `version`, for a pod call or a response (shared: copy, don't change)."""
+    headers = {HEADER: f"{service.name} {version}"}
+    if service.legacy_header:
+        headers[service.legacy_header] = str(version)
+    return headers
+
+
+@lru_cache(maxsize=256)
+def response_headers(service: Microversioned, version: Version) -> dict[str, str]:
     """Shared between responses: callers copy it, never change it."""
-    return {
-        HEADER: f"{SERVICE} {version}",
-        LEGACY_HEADER: str(version),
-        "Vary": f"{HEADER}, {LEGACY_HEADER}",
-    }
+    vary = ", ".join(version_headers(service, version))
+    return {**version_headers(service, version), "Vary": vary}

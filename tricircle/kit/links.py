@@ -1,4 +1,4 @@
-"""Nova's ``links`` and ``*_links`` as the gateway builds them for resources it serves itself."""
+"""``links`` and ``*_links`` for what the gateway answers itself, under the service's root."""
 
 from __future__ import annotations
 
@@ -6,19 +6,22 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.gateway.compute.forward import top_root
+from tricircle.kit.service import service_of
 
 
 def resource_links(request: web.Request, collection: str, resource_id: str) -> list[dict[str, str]]:
-    root = top_root(request)
+    service = service_of(request)
+    root = service.top_root(request)
     return [
-        {"rel": "self", "href": f"{root}/v2.1/{collection}/{resource_id}"},
+        {"rel": "self", "href": f"{root}{service.version_path}/{collection}/{resource_id}"},
         {"rel": "bookmark", "href": f"{root}/{collection}/{resource_id}"},
     ]
 
 
 def next_link(request: web.Request, collection: str, marker: str) -> list[dict[str, Any]]:
+    service = service_of(request)
     query = {k: v for k, v in request.query.items() if k != "marker"}
     query["marker"] = marker
     url = request.url.with_query(query)
-    return [{"rel": "next", "href": f"{top_root(request)}/v2.1/{collection}?{url.query_string}"}]
+    href = f"{service.top_root(request)}{service.version_path}/{collection}?{url.query_string}"
+    return [{"rel": "next", "href": href}]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable, Collection
+from typing import TypeVar
 
+from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, bad_request
 from tricircle.web.services import Services
+
+T = TypeVar("T")
 
 
 async def usable_pods(
@@ -18,7 +23,12 @@ async def usable_pods(
 
 
 async def choose_pod(
-    services: Services, project_id: str, az: str | None, resource_type: str
+    services: Services,
+    project_id: str,
+    az: str | None,
+    resource_type: str,
+    *,
+    excluded: Collection[str] = (),
 ) -> PodInfo:
     """A pod of `az` (any, when None) that the project may use and that is up.
 
@@ -29,11 +39,33 @@ async def choose_pod(
         if az is not None:
             raise bad_request("The requested availability zone is not available")
         raise ApiError(503, "No pod is available to this project.")
-    health = services.directory.health
-    up = [p for p in pods if p.enabled and not health.is_down(p.id)]
+    health = services.pods.health
+    up = [p for p in pods if p.enabled and not health.is_down(p.id) and p.id not in excluded]
     if not up:
         names = ", ".join(sorted(p.name for p in pods))
         raise ApiError(503, f"No pod of availability zone {az or '(any)'} is up: {names}.")
     load = await services.routing.count_by_pod(resource_type)
     fewest = min(load.get(p.id, 0) for p in up)
     return random.choice([p for p in up if load.get(p.id, 0) == fewest])
+
+
+async def create_in_az(
+    services: Services,
+    project_id: str,
+    az: str | None,
+    resource_type: str,
+    create: Callable[[PodInfo], Awaitable[T]],
+) -> T:
+    """`create(pod)` in a pod of the AZ; a pod that could not even be reached is passed
+    over for the next one. A create that reached its pod and got no answer is not
+    repeated elsewhere: the pod may have acted on it (the mark and the reconciler
+    settle it), so the client gets the error."""
+    tried: set[str] = set()
+    while True:
+        pod = await choose_pod(services, project_id, az, resource_type, excluded=tried)
+        try:
+            return await create(pod)
+        except PodUnavailable as exc:
+            if exc.sent:
+                raise
+            tried.add(pod.id)

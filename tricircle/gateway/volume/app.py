@@ -1,0 +1,113 @@
+"""The block storage API (Cinder v3), mounted at ``/volume``.
+
+Cinder's paths may carry the project (``/v3/{project_id}/volumes``) or not
+(``/v3/volumes``, as the catalogs of current clouds have it): both are served.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from tricircle.gateway.volume import VOLUME, types, volumes
+from tricircle.kit.aggregate import pods_limits
+from tricircle.kit.app import service_app
+from tricircle.kit.calls import supported_range
+from tricircle.kit.fanout import ask_each
+from tricircle.kit.placement import usable_pods
+from tricircle.web.http import json_response, public
+from tricircle.web.services import context_of, services_of
+
+routes = web.RouteTableDef()
+UPDATED = "2026-11-29T00:00:00Z"
+
+
+async def _v3(request: web.Request) -> dict[str, Any]:
+    assert VOLUME.microversions is not None
+    supported = await supported_range(request, VOLUME.microversions)
+    return {
+        "id": "v3.0",
+        "status": "CURRENT",
+        "version": str(supported.max),
+        "min_version": str(supported.min),
+        "updated": UPDATED,
+        "links": [{"rel": "self", "href": f"{VOLUME.top_root(request)}/v3/"}],
+        "media-types": [
+            {"base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"}
+        ],
+    }
+
+
+@public
+async def versions(request: web.Request) -> web.Response:
+    """Cinder's root: its one API version, as a 300 Multiple Choices."""
+    return json_response({"versions": [await _v3(request)]}, status=300)
+
+
+@routes.get("/v3/")
+@public
+async def version_v3(request: web.Request) -> web.Response:
+    return json_response({"versions": [await _v3(request)]})
+
+
+@routes.get("/v3/os-availability-zone")
+async def availability_zones(request: web.Request) -> web.Response:
+    services, context = services_of(request), context_of(request)
+    zones: dict[str, bool] = {}
+    for pod in await usable_pods(services, context.project_id):
+        zones[pod.az_name] = zones.get(pod.az_name, False) or pod.enabled
+    listed = [{"zoneName": n, "zoneState": {"available": up}} for n, up in sorted(zones.items())]
+    return json_response({"availabilityZoneInfo": listed})
+
+
+@routes.get("/v3/limits")
+async def limits(request: web.Request) -> web.Response:
+    return await pods_limits(request)
+
+
+@routes.get("/v3/os-quota-sets/{target}")
+async def quota_set(request: web.Request) -> web.Response:
+    """The project's quotas over its pods until the top owns quotas: the smallest limit,
+    the summed usage."""
+    services, context = services_of(request), context_of(request)
+    pods = [p for p in await usable_pods(services, context.project_id) if p.enabled]
+    path = f"/os-quota-sets/{request.match_info['target']}"
+    merged: dict[str, Any] = {}
+    for _pod, answer in await ask_each(request, pods, path, params=request.query):
+        if answer is None or not answer.ok:
+            continue
+        for key, value in answer.json()["quota_set"].items():
+            merged[key] = _merged_quota(merged.get(key), value)
+    return json_response({"quota_set": merged})
+
+
+def _merged_quota(have: Any, value: Any) -> Any:
+    if have is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):  # with usage: limit as a limit, the rest summed
+        return {
+            k: _merged_quota(have.get(k), v) if k == "limit" else have.get(k, 0) + v
+            for k, v in value.items()
+        }
+    return value if have < 0 or 0 <= value < have else have
+
+
+def _with_project_paths(table: web.RouteTableDef) -> web.RouteTableDef:
+    both = web.RouteTableDef()
+    for route in table:
+        assert isinstance(route, web.RouteDef)
+        both.route(route.method, route.path)(route.handler)
+        with_project = route.path.replace("/v3/", "/v3/{project_id}/", 1)
+        both.route(route.method, with_project)(route.handler)
+    return both
+
+
+def create_volume_app(max_body: int) -> web.Application:
+    app = service_app(
+        VOLUME,
+        max_body,
+        *(_with_project_paths(m) for m in (routes, types.routes, volumes.routes)),
+    )
+    app.router.add_get("/", versions)
+    return app

@@ -1,0 +1,329 @@
+"""``/types``: the top is the volume type registry; a pod gets a copy of a type (same name,
+its own id) the first time a volume of that type lands there."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from tricircle.kit.calls import call_pod
+from tricircle.kit.copies import copy_failed, drop_copies, ensure_copy
+from tricircle.pods.client import PodResponse
+from tricircle.pods.directory import PodInfo
+from tricircle.top.models import VolumeType
+from tricircle.top.registry import AlreadyExists
+from tricircle.top.volume_types import DEFAULT_TYPE, VolumeTypeStore
+from tricircle.web.errors import bad_request, conflict, not_found
+from tricircle.web.http import json_response, read_json
+from tricircle.web.services import context_of, services_of
+from tricircle.web.validation import Schema, string, wrapped
+
+LOG = logging.getLogger(__name__)
+VOLUME_TYPE = "volume_type"
+# Cinder's boolean strings
+_BOOLEAN = {"oneOf": [{"type": "boolean"}, {"enum": ["true", "false", "True", "False"]}]}
+_SPECS = {
+    "type": "object",
+    "propertyNames": string(255, 1),
+    "additionalProperties": string(255),
+}
+CREATE = wrapped(
+    "volume_type",
+    {
+        "name": string(255, 1, pattern=r"\S"),
+        "description": {"type": ["string", "null"], "maxLength": 255},
+        "os-volume-type-access:is_public": _BOOLEAN,
+        "extra_specs": _SPECS,
+    },
+    ("name",),
+)
+UPDATE = wrapped(
+    "volume_type",
+    {
+        "name": string(255, 1, pattern=r"\S"),
+        "description": {"type": ["string", "null"], "maxLength": 255},
+        "is_public": _BOOLEAN,
+    },
+)
+EXTRA_SPECS = Schema(
+    {
+        "type": "object",
+        "properties": {"extra_specs": _SPECS},
+        "required": ["extra_specs"],
+        "additionalProperties": False,
+    }
+)
+_PROJECT = {
+    "type": "object",
+    "properties": {"project": string(255, 1)},
+    "required": ["project"],
+}
+ACCESS = Schema(
+    {
+        "type": "object",
+        "properties": {"addProjectAccess": _PROJECT, "removeProjectAccess": _PROJECT},
+        "minProperties": 1,
+        "maxProperties": 1,
+        "additionalProperties": False,
+    }
+)
+
+
+def _store(request: web.Request) -> VolumeTypeStore:
+    return VolumeTypeStore(services_of(request).db)
+
+
+def _manage(request: web.Request) -> None:
+    services_of(request).policy.authorize("volume:types:manage", context_of(request))
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def type_view(request: web.Request, volume_type: VolumeType) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": volume_type.id,
+        "name": volume_type.name,
+        "description": volume_type.description,
+        "is_public": volume_type.is_public,
+        "os-volume-type-access:is_public": volume_type.is_public,
+    }
+    if context_of(request).is_admin:  # Cinder shows extra specs and QoS to admins
+        view["extra_specs"] = dict(volume_type.extra_specs)
+        view["qos_specs_id"] = None
+    return view
+
+
+async def visible_type(request: web.Request, ref: str) -> VolumeType:
+    """A type the caller may use, by id or name; Cinder's 404 otherwise."""
+    store, context = _store(request), context_of(request)
+    volume_type = await store.get(ref) or await store.by_name(ref)
+    if volume_type is None or not (
+        context.is_admin or await store.can_use(volume_type, context.project_id)
+    ):
+        raise not_found(f"Volume type {ref} could not be found.")
+    return volume_type
+
+
+async def default_type(request: web.Request) -> VolumeType:
+    volume_type = await _store(request).by_name(DEFAULT_TYPE)
+    if volume_type is None:
+        raise not_found("Default volume type can not be found.")
+    return volume_type
+
+
+class VolumeTypeCopier:
+    resource_type = VOLUME_TYPE
+
+    def top_id(self, request: web.Request, item: VolumeType) -> str:
+        return item.id
+
+    async def _as_gateway(
+        self, request: web.Request, pod: PodInfo, method: str, path: str, body: Any = None
+    ) -> PodResponse:
+        token = await services_of(request).service_auth.token()
+        return await call_pod(request, pod, method, path, token=token, version="3.0", json=body)
+
+    async def find(self, request: web.Request, pod: PodInfo, item: VolumeType) -> str | None:
+        # a copy has the top's name (every Cinder has its own __DEFAULT__ already)
+        listed = await self._as_gateway(request, pod, "GET", "/types?is_public=None")
+        if not listed.ok:
+            raise copy_failed(pod, "list volume types", listed)
+        return next(
+            (t["id"] for t in listed.json()["volume_types"] if t["name"] == item.name), None
+        )
+
+    async def create(self, request: web.Request, pod: PodInfo, item: VolumeType) -> str:
+        body = {
+            "volume_type": {
+                "name": item.name,
+                "description": item.description,
+                "os-volume-type-access:is_public": item.is_public,
+                "extra_specs": item.extra_specs,
+            }
+        }
+        answer = await self._as_gateway(request, pod, "POST", "/types", body)
+        if not answer.ok:
+            raise copy_failed(pod, f"create volume type {item.name}", answer)
+        return answer.json()["volume_type"]["id"]
+
+    async def delete(self, request: web.Request, pod: PodInfo, bottom_id: str) -> PodResponse:
+        return await self._as_gateway(request, pod, "DELETE", f"/types/{bottom_id}")
+
+    async def grant(self, request: web.Request, pod: PodInfo, bottom_id: str) -> None:
+        grant = {"addProjectAccess": {"project": context_of(request).project_id}}
+        answer = await self._as_gateway(request, pod, "POST", f"/types/{bottom_id}/action", grant)
+        if not (answer.ok or answer.status == 409):  # 409: granted before
+            raise copy_failed(pod, f"share volume type {bottom_id}", answer)
+
+
+VOLUME_TYPES = VolumeTypeCopier()
+
+
+async def ensure_type(request: web.Request, pod: PodInfo, volume_type: VolumeType) -> str:
+    """The name the pod knows the type by, once the pod has it and the caller may use it."""
+    bottom_id = await ensure_copy(request, pod, VOLUME_TYPES, volume_type)
+    if not volume_type.is_public:
+        await VOLUME_TYPES.grant(request, pod, bottom_id)
+    return volume_type.name
+
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/v3/types")
+async def list_types(request: web.Request) -> web.Response:
+    context = context_of(request)
+    asked = request.query.get("is_public", "true").lower()
+    is_public = None if asked == "none" or not context.is_admin else asked != "false"
+    found = await _store(request).visible(
+        context.project_id, is_public=is_public, admin=context.is_admin
+    )
+    return json_response({"volume_types": [type_view(request, t) for t in found]})
+
+
+@routes.get("/v3/types/default")
+async def show_default_type(request: web.Request) -> web.Response:
+    return json_response({"volume_type": type_view(request, await default_type(request))})
+
+
+@routes.get("/v3/types/{type_id}")
+async def show_type(request: web.Request) -> web.Response:
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    return json_response({"volume_type": type_view(request, volume_type)})
+
+
+@routes.post("/v3/types")
+async def create_type(request: web.Request) -> web.Response:
+    _manage(request)
+    body = await read_json(request)
+    CREATE.validate(body)
+    wanted = body["volume_type"]
+    try:
+        volume_type = await _store(request).create(
+            name=wanted["name"].strip(),
+            description=wanted.get("description"),
+            is_public=_truthy(wanted.get("os-volume-type-access:is_public", True)),
+            extra_specs=wanted.get("extra_specs") or {},
+        )
+    except AlreadyExists:
+        raise conflict(f"Volume Type {wanted['name']} already exists.") from None
+    return json_response({"volume_type": type_view(request, volume_type)})
+
+
+@routes.put("/v3/types/{type_id}")
+async def update_type(request: web.Request) -> web.Response:
+    _manage(request)
+    body = await read_json(request)
+    UPDATE.validate(body)
+    wanted = body["volume_type"]
+    if not wanted:
+        raise bad_request("Specify volume type name, description, is_public or a combination.")
+    fields = {k: v for k, v in wanted.items() if k in ("name", "description")}
+    if "is_public" in wanted:
+        fields["is_public"] = _truthy(wanted["is_public"])
+    type_id = request.match_info["type_id"]
+    try:
+        volume_type = await _store(request).update(type_id, **fields)
+    except AlreadyExists:
+        raise conflict(f"Volume Type {wanted.get('name')} already exists.") from None
+    if volume_type is None:
+        raise not_found(f"Volume type {type_id} could not be found.")
+    return json_response({"volume_type": type_view(request, volume_type)})
+
+
+@routes.delete("/v3/types/{type_id}")
+async def delete_type(request: web.Request) -> web.Response:
+    _manage(request)
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    if volume_type.name == DEFAULT_TYPE:
+        raise bad_request("Target volume type is default and cannot be deleted.")
+    services = services_of(request)
+    # the pods' copies first: a pod whose volumes still use it refuses, and so do we
+    for entry in await services.routing.find(VOLUME_TYPE, volume_type.id):
+        pod = await services.directory.get(entry.pod_id)
+        if pod is not None and entry.bottom_id is not None:
+            answer = await VOLUME_TYPES.delete(request, pod, entry.bottom_id)
+            if answer.status == 400:
+                raise bad_request("Target volume type is still in use.")
+    await drop_copies(request, VOLUME_TYPES, volume_type.id)
+    await _store(request).delete(volume_type.id)
+    return web.Response(status=202)
+
+
+@routes.get("/v3/types/{type_id}/extra_specs")
+async def list_extra_specs(request: web.Request) -> web.Response:
+    _manage(request)
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    return json_response({"extra_specs": dict(volume_type.extra_specs)})
+
+
+@routes.post("/v3/types/{type_id}/extra_specs")
+async def set_extra_specs(request: web.Request) -> web.Response:
+    _manage(request)
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    body = await read_json(request)
+    EXTRA_SPECS.validate(body)
+    await _store(request).set_extra_specs(volume_type.id, body["extra_specs"])
+    return json_response({"extra_specs": body["extra_specs"]})
+
+
+@routes.get("/v3/types/{type_id}/extra_specs/{key}")
+async def show_extra_spec(request: web.Request) -> web.Response:
+    _manage(request)
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    key = request.match_info["key"]
+    if key not in volume_type.extra_specs:
+        raise not_found(f"Volume Type {volume_type.id} has no extra specs with key {key}.")
+    return json_response({key: volume_type.extra_specs[key]})
+
+
+@routes.delete("/v3/types/{type_id}/extra_specs/{key}")
+async def delete_extra_spec(request: web.Request) -> web.Response:
+    _manage(request)
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    key = request.match_info["key"]
+    if not await _store(request).unset_extra_spec(volume_type.id, key):
+        raise not_found(f"Volume Type {volume_type.id} has no extra specs with key {key}.")
+    return web.Response(status=202)
+
+
+@routes.get("/v3/types/{type_id}/os-volume-type-access")
+async def list_access(request: web.Request) -> web.Response:
+    _manage(request)
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    if volume_type.is_public:
+        raise not_found(f"Access list not available for public volume type {volume_type.id}.")
+    projects = await _store(request).projects(volume_type.id)
+    listed = [{"volume_type_id": volume_type.id, "project_id": p} for p in projects]
+    return json_response({"volume_type_access": listed})
+
+
+@routes.post("/v3/types/{type_id}/action")
+async def type_action(request: web.Request) -> web.Response:
+    _manage(request)
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    body = await read_json(request)
+    ACCESS.validate(body)
+    store = _store(request)
+    if "addProjectAccess" in body:
+        if volume_type.is_public:
+            raise bad_request(
+                "Invalid volume type: Type access modification is not applicable "
+                "to public volume type."
+            )
+        project = body["addProjectAccess"]["project"]
+        if not await store.grant(volume_type.id, project):
+            raise conflict(
+                f"Volume type access for {volume_type.id} / {project} combination already exists."
+            )
+    else:
+        project = body["removeProjectAccess"]["project"]
+        if not await store.revoke(volume_type.id, project):
+            raise not_found(
+                f"Volume type access not found for {volume_type.id} / {project} combination."
+            )
+    return web.Response(status=202)

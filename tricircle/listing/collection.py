@@ -1,0 +1,228 @@
+"""One merged list over the pods, for any collection of routed resources.
+
+This is the engine's adapter to the gateway: which pods to ask (those holding
+the scope's resources of the type, as the routing table says), how to ask each
+(the service's detailed list through the kit), what to show for a pod that does
+not answer, and where a client's marker sits in the order. The facade says what
+its collection is (`Collection`) and renders the page.
+
+A pod known down, or one that does not answer within ``[pods] list_timeout``, is
+left out, or, where the facade allows partial records (Nova from 2.69, as it
+shows a down cell), its resources appear as partial records built from the
+routing table: they take the place their values give them in the order, ties
+broken by pod like every other item, so a walk through pages stays exact while
+the set of pods that answer does not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from tricircle.db.models import RoutingEntry
+from tricircle.kit.calls import call_pod, pod_root
+from tricircle.kit.mark import unmarked
+from tricircle.kit.service import service_of
+from tricircle.listing.engine import (
+    Cursors,
+    FetchPage,
+    Item,
+    ListResult,
+    PodRejected,
+    Position,
+    Source,
+    merge,
+)
+from tricircle.listing.ordering import Ordering
+from tricircle.pods.client import PodUnavailable
+from tricircle.pods.directory import PodInfo
+from tricircle.web.errors import ApiError, bad_request
+from tricircle.web.services import services_of
+
+# Builds the record shown for a resource of a pod that did not answer.
+PartialRecord = Callable[[web.Request, RoutingEntry], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Collection:
+    resource_type: str  # in the routing table
+    key: str  # the collection's key in answers: "servers"
+    detail_path: str  # the pod's detailed list: "/servers/detail"
+    show_path: str  # one resource in the pod, with {id}: "/servers/{id}"
+    singular: str  # the key of one resource in a show answer: "server"
+    partial: PartialRecord
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    scope: str | None  # the project whose resources are listed; None: every project's
+    filters: list[tuple[str, str]]
+    sort_params: list[tuple[str, str]]
+    ordering: Ordering
+    limit: int
+    marker: str | None
+    # 'partial', 'omit' or 'fail': what the list shows of a pod that does not answer
+    down_pods: str
+
+
+class _Pods:
+    """Pages of one collection for one request: from the pods, or built from routes."""
+
+    def __init__(self, request: web.Request, collection: Collection, query: ListQuery) -> None:
+        self._request = request
+        self._services = services_of(request)
+        self._collection = collection
+        self._query = query
+        self._top = service_of(request).top_root(request).encode() + b"/"
+
+    def fetcher(self, pod: PodInfo) -> FetchPage:
+        root = pod_root(service_of(self._request), pod).encode() + b"/"
+        path = self._collection.detail_path
+        # the pod client's own timeout, so that a slow pod counts against its health
+        timeout = self._services.conf.pods.list_timeout
+
+        async def fetch(params: list[tuple[str, str]]) -> tuple[int, bytes]:
+            try:
+                answer = await call_pod(
+                    self._request, pod, "GET", path, params=params, timeout=timeout
+                )
+            except PodUnavailable as exc:
+                raise OSError(str(exc)) from exc
+            return answer.status, unmarked(answer.body.replace(root, self._top))
+
+        return fetch
+
+    async def partial_fetcher(self, pod: PodInfo) -> FetchPage:
+        """Pages of partial records of the pod's resources, in our order, from the routes."""
+        entries: list[RoutingEntry] = []
+        while batch := await self._services.routing.page(
+            project_id=self._query.scope,
+            resource_type=self._collection.resource_type,
+            pod_id=pod.id,
+            marker=entries[-1].id if entries else None,
+        ):
+            entries += batch
+        ordering = self._query.ordering
+        newest_first = bool(ordering.fields) and ordering.fields[0].descending
+        # equal sort values keep the order the resources were recorded in, as a pod would
+        entries.sort(key=lambda e: (e.created_at, e.id), reverse=newest_first)
+        records = [self._partial(entry) for entry in entries]
+        records.sort(key=lambda raw: ordering.key(raw)[0])
+        ids = [ordering.key(raw)[1] for raw in records]
+        head = b'{"' + self._collection.key.encode() + b'":['
+
+        async def fetch(params: list[tuple[str, str]]) -> tuple[int, bytes]:
+            query = dict(params)
+            start = 0
+            if "marker" in query:
+                if query["marker"] not in ids:
+                    return 400, b'{"badRequest": {"code": 400, "message": "marker not found"}}'
+                start = ids.index(query["marker"]) + 1
+            page = records[start : start + int(query["limit"])]
+            return 200, head + b",".join(page) + b"]}"
+
+        return fetch
+
+    def _partial(self, entry: RoutingEntry) -> bytes:
+        return msgspec.json.encode(self._collection.partial(self._request, entry))
+
+    async def marker_position(self, marker: str, partial_pods: set[str]) -> tuple[str, Position]:
+        """The marker's pod and place in the order, from the pod (or its route when it is down)."""
+        collection, ordering = self._collection, self._query.ordering
+        entries = await self._services.routing.find(
+            collection.resource_type, marker, self._query.scope
+        )
+        pod = await self._services.directory.get(entries[0].pod_id) if entries else None
+        if pod is None:
+            raise bad_request(f"marker [{marker}] not found")
+        if pod.id in partial_pods:
+            return pod.id, (ordering.key(self._partial(entries[0]))[0], pod.id)
+        unavailable = ApiError(503, f"Pod {pod.name} could not show the marker {marker}.")
+        try:
+            answer = await call_pod(
+                self._request,
+                pod,
+                "GET",
+                collection.show_path.format(id=marker),
+                timeout=self._services.conf.pods.list_timeout,
+            )
+        except PodUnavailable as exc:
+            raise unavailable from exc
+        if answer.status == 404:
+            raise bad_request(f"marker [{marker}] not found")
+        if not answer.ok:
+            raise unavailable
+        return pod.id, (ordering.key_of(answer.json()[collection.singular]), pod.id)
+
+
+def _unavailable(pods: list[PodInfo]) -> ApiError:
+    names = ", ".join(sorted(p.name for p in pods))
+    return ApiError(503, f"Pods not answering, the list would be incomplete: {names}.")
+
+
+# Pod-local markers of the pages this process served (see tricircle.listing.engine).
+_CURSORS = Cursors()
+
+
+async def merged_list(
+    request: web.Request, collection: Collection, query: ListQuery
+) -> list[Item] | web.Response:
+    """The page's items in order, or the pods' own answer when they refused the query."""
+    services = services_of(request)
+    mode = query.down_pods
+    holding = await services.routing.pods_holding(collection.resource_type, query.scope)
+    snapshot = await services.directory.pods()
+    pods = {p.id: p for p in snapshot.values() if p.id in holding and p.enabled}
+    down = {pod_id for pod_id in pods if services.pods.health.is_down(pod_id)}
+    if down and mode == "fail":
+        raise _unavailable([pods[d] for d in down])
+    if mode == "omit":
+        pods = {pod_id: pod for pod_id, pod in pods.items() if pod_id not in down}
+        down = set()
+    fetcher = _Pods(request, collection, query)
+    cursor_key = (collection.key, query.scope, tuple(query.filters), tuple(query.sort_params))
+    after: Position | None = None
+    pod_markers: dict[str, str] = {}
+    if query.marker is not None:
+        cursor = _CURSORS.recall(cursor_key, query.marker)
+        if cursor is not None:
+            after, pod_markers = cursor.position, dict(cursor.pod_markers)
+        else:
+            marker_pod, after = await fetcher.marker_position(query.marker, down)
+            pod_markers = {marker_pod: query.marker}
+
+    async def run(partial: set[str]) -> ListResult:
+        sources = [
+            Source(
+                pod_id,
+                await fetcher.partial_fetcher(pod) if pod_id in partial else fetcher.fetcher(pod),
+                start_marker=pod_markers.get(pod_id),
+                after=after,
+            )
+            for pod_id, pod in pods.items()
+        ]
+        return await merge(
+            sources,
+            ordering=query.ordering,
+            collection=collection.key,
+            params=[*query.filters, *query.sort_params],
+            limit=query.limit,
+            timeout=services.conf.pods.list_timeout,
+        )
+
+    try:
+        result = await run(down)
+        if result.failed and mode == "fail":
+            raise _unavailable([pods[p] for p in result.failed])
+        if result.failed and mode == "partial":
+            result = await run(down | result.failed.keys())
+    except PodRejected as exc:  # the client's query is wrong, as every pod would say
+        return web.Response(status=exc.status, body=exc.body, content_type="application/json")
+    if result.items and len(result.items) == query.limit:
+        last = result.items[-1]
+        _CURSORS.remember(cursor_key, last, {**pod_markers, **result.pod_markers})
+    return result.items
