@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 # What the gateway does not serve yet, so the scenarios of these modules are not run
 # against it (deselected at collection): {module: reason}.
 NOT_SERVED: dict[str, str] = {
-    "test_volumes": "the gateway has no volume API yet",
     "test_networks": "the gateway has no network API yet",
     "test_images": "the gateway's image API is list and show only; these scenarios create, "
     "upload and delete images",

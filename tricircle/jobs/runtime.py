@@ -17,8 +17,8 @@ from tricircle.jobs.worker import Worker
 from tricircle.pods.client import PodClient
 from tricircle.pods.health import PodHealth
 
-# the resource types whose bottom objects the gateway marks today
-RECONCILED = ("server",)
+# the resource types whose bottom objects the gateway marks
+RECONCILED = ("server", "volume")
 
 
 def register_builtin(

@@ -58,8 +58,13 @@ class Ordering:
     id_field: str = "id"
 
     @cached_property
+    def _names(self) -> tuple[str, ...]:
+        """Each JSON field read once: the sort keys, then the id (which may be one of them)."""
+        return tuple(dict.fromkeys([*(f.field for f in self.fields), self.id_field]))
+
+    @cached_property
     def _decoder(self) -> msgspec.json.Decoder:
-        names = [f.field for f in self.fields] + [self.id_field]
+        names = self._names
         # Only the sort keys of an item are decoded; the rest stays raw bytes.
         view = msgspec.defstruct(
             "SortView",
@@ -69,15 +74,20 @@ class Ordering:
         return msgspec.json.Decoder(view)
 
     @cached_property
+    def _slots(self) -> tuple[tuple[str, ...], str]:
+        index = {name: f"k{i}" for i, name in enumerate(self._names)}
+        return tuple(index[f.field] for f in self.fields), index[self.id_field]
+
+    @cached_property
     def _descending(self) -> tuple[bool, ...]:
         return tuple(f.descending for f in self.fields)
 
     def key(self, raw: bytes) -> tuple[SortKey, str]:
         """The sort key of one raw JSON item, and its id."""
         view = self._decoder.decode(raw)
-        count = len(self.fields)
-        values = tuple(getattr(view, f"k{i}") for i in range(count))
-        return SortKey(_comparable(values), self._descending), getattr(view, f"k{count}")
+        keys, id_slot = self._slots
+        values = tuple(getattr(view, slot) for slot in keys)
+        return SortKey(_comparable(values), self._descending), getattr(view, id_slot)
 
     def key_of(self, item: dict[str, Any]) -> SortKey:
         values = tuple(item.get(f.field) for f in self.fields)

@@ -12,8 +12,9 @@ from tricircle.pods.catalog import SERVICE_TYPES
 
 # The version suffix of an endpoint ("/v2.1", "/v3/<project>", "/v2.0") — its root lies above.
 _VERSION_SUFFIX = re.compile(r"/v\d+(\.\d+)?(/[^/]*)?/?$")
-# The microversioned services and the version whose document gives their range.
-MICROVERSIONED = {"compute": "v2.1", "volume": "v3"}
+# The microversioned services: the version whose document gives their range, and where
+# that document is public (Nova's under its version, Cinder's only at its root).
+MICROVERSIONED = {"compute": ("v2.1", "/v2.1/"), "volume": ("v3", "/")}
 
 
 @lru_cache(maxsize=4096)  # every relayed answer needs its pod's root
@@ -47,16 +48,16 @@ async def probe_capabilities(
 ) -> dict[str, Any]:
     """The microversion range of each microversioned service (compute, volume)."""
     found: dict[str, Any] = {}
-    for service, version_id in MICROVERSIONED.items():
+    for service, (version_id, document_path) in MICROVERSIONED.items():
         endpoint = next((endpoints[t] for t in SERVICE_TYPES[service] if t in endpoints), None)
         if endpoint is None:
             continue
         try:
             async with http.get(
-                f"{service_root(endpoint)}/{version_id}/",
+                service_root(endpoint) + document_path,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
-                if response.status != 200:
+                if response.status not in (200, 300):
                     continue
                 document = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError):

@@ -10,13 +10,14 @@ from aiohttp import web
 from tricircle.gateway.compute.copies import ensure_flavor, ensure_keypair, find_keypair
 from tricircle.gateway.compute.flavors import visible_flavor
 from tricircle.gateway.image import resolve_image
+from tricircle.gateway.volume.volumes import SNAPSHOTS, VOLUMES
 from tricircle.kit.calls import call_pod, relay
 from tricircle.kit.placement import create_in_az
-from tricircle.kit.routed import RoutedResource, forward_routed
+from tricircle.kit.routed import RoutedResource, find_route, forward_routed
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 from tricircle.pods.routing import SERVER
-from tricircle.web.errors import ApiError, bad_request
+from tricircle.web.errors import ApiError, bad_request, not_found
 from tricircle.web.http import read_json
 from tricircle.web.services import context_of, services_of
 from tricircle.web.validation import string, wrapped
@@ -109,7 +110,32 @@ async def create_server(request: web.Request) -> web.Response:
 
     # the pod gets the AZ too: Nova pins a server to the AZ it was asked for (2.96)
     az = server.get("availability_zone")
+    volume_pod = await _boot_volume_pod(request, server, az)
+    if volume_pod is not None:
+        return await create(volume_pod)
     return await create_in_az(services, context.project_id or "", az, SERVER, create)
+
+
+async def _boot_volume_pod(
+    request: web.Request, server: dict[str, Any], az: str | None
+) -> PodInfo | None:
+    """The pod of the volume or snapshot a server boots from: the server must go there."""
+    for mapping in server.get("block_device_mapping_v2") or []:
+        source = mapping.get("source_type") if isinstance(mapping, dict) else None
+        resource = {"volume": VOLUMES, "snapshot": SNAPSHOTS}.get(source or "")
+        if resource is None or not isinstance(mapping.get("uuid"), str):
+            continue
+        try:
+            _, pod = await find_route(request, resource, mapping["uuid"])
+        except ApiError:
+            raise bad_request(f"Block Device Mapping is Invalid: failed to get {source}.") from None
+        if az is not None and az != pod.az_name:
+            raise bad_request(
+                f"The {source} {mapping['uuid']} is in availability zone {pod.az_name}; "
+                f"a server booting from it cannot be created in {az}."
+            )
+        return pod
+    return None
 
 
 async def _record(request: web.Request, pod: PodInfo, created: dict[str, Any]) -> None:
@@ -146,5 +172,27 @@ async def server(request: web.Request) -> web.Response:
 @routes.route("*", "/v2.1/servers/{server_id}/{tail:.+}")
 async def server_subresource(request: web.Request) -> web.Response:
     """Actions, metadata, ips, os-volume_attachments, os-interface, tags, ...: to the pod."""
-    tail = request.match_info["tail"]
-    return await forward_routed(request, SERVERS, request.match_info["server_id"], tail)
+    tail, server_id = request.match_info["tail"], request.match_info["server_id"]
+    if tail == "os-volume_attachments" and request.method == "POST":
+        await _same_pod_attach(request, server_id)
+    return await forward_routed(request, SERVERS, server_id, tail)
+
+
+async def _same_pod_attach(request: web.Request, server_id: str) -> None:
+    """A volume attaches only to a server of its own pod: say so before the pod is asked."""
+    body = await read_json(request)
+    attachment = body.get("volumeAttachment") if isinstance(body, dict) else None
+    volume_id = attachment.get("volumeId") if isinstance(attachment, dict) else None
+    if not isinstance(volume_id, str):
+        return  # the pod answers with Nova's own 400
+    _, server_pod = await find_route(request, SERVERS, server_id)
+    try:
+        _, volume_pod = await find_route(request, VOLUMES, volume_id)
+    except ApiError:
+        raise not_found(f"Volume {volume_id} could not be found.") from None
+    if volume_pod.id != server_pod.id:
+        raise bad_request(
+            f"Volume {volume_id} is in availability zone {volume_pod.az_name} ({volume_pod.name}) "
+            f"and server {server_id} in {server_pod.az_name} ({server_pod.name}): a volume can "
+            "only be attached to a server of its own pod."
+        )

@@ -32,7 +32,10 @@ async def _v3(request: web.Request) -> dict[str, Any]:
         "version": str(supported.max),
         "min_version": str(supported.min),
         "updated": UPDATED,
-        "links": [{"rel": "self", "href": f"{VOLUME.top_root(request)}/v3/"}],
+        "links": [
+            {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"},
+            {"rel": "self", "href": f"{VOLUME.top_root(request)}/v3/"},
+        ],
         "media-types": [
             {"base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"}
         ],
@@ -46,7 +49,6 @@ async def versions(request: web.Request) -> web.Response:
 
 
 @routes.get("/v3/")
-@public
 async def version_v3(request: web.Request) -> web.Response:
     return json_response({"versions": [await _v3(request)]})
 
