@@ -101,3 +101,77 @@ async def test_central_region_in_catalog(cloud, api):
     body = await api.login()
     compute = next(s for s in body["token"]["catalog"] if s["type"] == "compute")
     assert {e["region"] for e in compute["endpoints"]} == {"CentralRegion"}
+
+
+async def _role_id(api, cloud, name: str) -> str:
+    status, _, body = await api.call("GET", f"{cloud.identity_url}/roles?name={name}")
+    assert status == 200
+    return body["roles"][0]["id"]
+
+
+async def test_admin_makes_a_tenant_user_and_grant_then_takes_them_away(cloud, api):
+    url = cloud.identity_url
+    status, _, body = await api.call("POST", f"{url}/projects", {"project": {"name": "gamma"}})
+    assert status == 201 and body["project"]["domain_id"] == "default"
+    project_id = body["project"]["id"]
+    status, _, body = await api.call("POST", f"{url}/projects", {"project": {"name": "gamma"}})
+    assert status == 409 and body["error"]["title"] == "Conflict"
+    status, _, body = await api.call(
+        "POST", f"{url}/users", {"user": {"name": "gil", "password": "pw"}}
+    )
+    assert status == 201 and "password" not in body["user"]
+    user_id = body["user"]["id"]
+    member = await _role_id(api, cloud, "member")
+    grant = f"{url}/projects/{project_id}/users/{user_id}/roles/{member}"
+    assert (await api.call("HEAD", grant))[0] == 404
+    assert (await api.call("PUT", grant))[0] == 204
+    assert (await api.call("HEAD", grant))[0] == 204
+    status, _, body = await api.call("GET", f"{url}/role_assignments?user.id={user_id}")
+    assert [a["scope"] for a in body["role_assignments"]] == [{"project": {"id": project_id}}]
+    status, _, body = await api.call("GET", f"{url}/projects/{project_id}/users/{user_id}/roles")
+    assert [r["name"] for r in body["roles"]] == ["member"]
+
+    admin_token = api.token
+    login = await api.login("gil", "pw", "gamma")
+    assert login["token"]["project"]["id"] == project_id
+    gil_token = api.token
+    api.token = admin_token
+    assert (await api.call("DELETE", grant))[0] == 204
+    assert (await api.call("DELETE", grant))[0] == 404
+    assert (await api.call("DELETE", f"{url}/projects/{project_id}"))[0] == 204
+    assert (await api.call("GET", f"{url}/projects/{project_id}"))[0] == 404
+    assert (await api.call("DELETE", f"{url}/users/{user_id}"))[0] == 204
+    status, _, _ = await api.call(
+        "GET", f"{url}/auth/tokens", headers={"X-Subject-Token": gil_token}
+    )
+    assert status == 404  # a deleted user's tokens die with it
+
+
+async def test_identity_admin_calls_need_the_admin_role(cloud, api, user_in_demo):
+    await api.login("demo", "secret", "demo")
+    url = cloud.identity_url
+    assert (await api.call("POST", f"{url}/projects", {"project": {"name": "x"}}))[0] == 403
+    assert (await api.call("GET", f"{url}/role_assignments"))[0] == 403
+
+
+async def test_domain_and_system_scoped_tokens(cloud, api, user_in_demo):
+    url = cloud.identity_url
+    user_id = cloud.identity.find_user("demo", "default").id
+    reader = await _role_id(api, cloud, "reader")
+    assert (await api.call("PUT", f"{url}/domains/default/users/{user_id}/roles/{reader}"))[
+        0
+    ] == 204
+    assert (await api.call("PUT", f"{url}/system/users/{user_id}/roles/{reader}"))[0] == 204
+    password = {"user": {"name": "demo", "domain": {"id": "default"}, "password": "secret"}}
+    for scope, key in (
+        ({"domain": {"id": "default"}}, "domain"),
+        ({"system": {"all": True}}, "system"),
+    ):
+        auth = {"identity": {"methods": ["password"], "password": password}, "scope": scope}
+        status, _, body = await api.call("POST", f"{url}/auth/tokens", {"auth": auth})
+        assert status == 201, body
+        assert key in body["token"] and "project" not in body["token"]
+        assert [r["name"] for r in body["token"]["roles"]] == ["reader"]
+    other = {"domain": {"name": "nowhere"}}
+    auth = {"identity": {"methods": ["password"], "password": password}, "scope": other}
+    assert (await api.call("POST", f"{url}/auth/tokens", {"auth": auth}))[0] == 401

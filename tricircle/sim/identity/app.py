@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.sim.http import json_response, public, request_id_middleware
-from tricircle.sim.identity import directory, tokens
+from tricircle.sim.identity import assignments, directory, entities, tokens
 from tricircle.sim.identity.access import IDENTITY
 from tricircle.sim.identity.errors import keystone_errors
 from tricircle.sim.identity.store import IdentityStore
@@ -52,6 +52,17 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/v3/endpoints", directory.list_endpoints)
     r.add_get("/v3/{kind:projects|users|roles|domains}", directory.list_entities)
     r.add_get("/v3/{kind:projects|users|roles|domains}/{id}", directory.show_entity)
+    r.add_post("/v3/projects", entities.create_project)
+    r.add_post("/v3/users", entities.create_user)
+    r.add_delete("/v3/projects/{id}", entities.delete_project)
+    r.add_delete("/v3/users/{id}", entities.delete_user)
+    r.add_get("/v3/role_assignments", assignments.list_assignments)
+    for target in ("/v3/{target:projects|domains}/{target_id}", "/v3/system"):
+        roles = f"{target}/users/{{user_id}}/roles"
+        r.add_get(roles, assignments.list_roles)
+        r.add_put(f"{roles}/{{role_id}}", assignments.grant)
+        r.add_get(f"{roles}/{{role_id}}", assignments.check)
+        r.add_delete(f"{roles}/{{role_id}}", assignments.revoke)
 
 
 def build_app(store: IdentityStore) -> web.Application:

@@ -47,3 +47,14 @@ class Token:
     issued_at: float
     expires_at: float
     audit_ids: list[str]
+    domain_id: str | None = None  # a domain-scoped token
+    system: bool = False  # a system-scoped token
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a token or a role assignment is scoped to: one project, one domain or the system."""
+
+    project_id: str | None = None
+    domain_id: str | None = None
+    system: bool = False

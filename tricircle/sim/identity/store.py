@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tricircle.sim.http import Context, new_id, now
-from tricircle.sim.identity.model import Domain, Project, Role, Token, User
+from tricircle.sim.identity.model import Domain, Project, Role, Scope, Token, User
 
 SERVICE_TYPES = {
     "identity": "keystone",
@@ -36,7 +36,10 @@ class IdentityStore:
     projects: dict[str, Project] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
+    # (user id, project id) -> role ids
     assignments: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    domain_assignments: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    system_assignments: dict[str, set[str]] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     # region -> service type -> URL
     regions: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -86,8 +89,51 @@ class IdentityStore:
         return user.id
 
     def assign(self, user_id: str, project_id: str, role: str) -> None:
-        role_id = self.create_role(role)
-        self.assignments.setdefault((user_id, project_id), set()).add(role_id)
+        self.grant(user_id, Scope(project_id=project_id), self.create_role(role))
+
+    def _table(self, user_id: str, scope: Scope) -> tuple[dict[Any, set[str]], Any]:
+        if scope.system:
+            return self.system_assignments, user_id
+        if scope.domain_id is not None:
+            return self.domain_assignments, (user_id, scope.domain_id)
+        return self.assignments, (user_id, scope.project_id)
+
+    def role_ids(self, user_id: str, scope: Scope) -> set[str]:
+        table, key = self._table(user_id, scope)
+        return set(table.get(key, ()))
+
+    def grant(self, user_id: str, scope: Scope, role_id: str) -> None:
+        table, key = self._table(user_id, scope)
+        table.setdefault(key, set()).add(role_id)
+
+    def revoke_role(self, user_id: str, scope: Scope, role_id: str) -> bool:
+        table, key = self._table(user_id, scope)
+        held = table.get(key, set())
+        if role_id not in held:
+            return False
+        held.discard(role_id)
+        if not held:
+            del table[key]
+        return True
+
+    def delete_project(self, project_id: str) -> None:
+        """Gone with its role assignments and the tokens scoped to it, as Keystone does."""
+        del self.projects[project_id]
+        for key in [k for k in self.assignments if k[1] == project_id]:
+            del self.assignments[key]
+        self._revoke_where(lambda token: token.project_id == project_id)
+
+    def delete_user(self, user_id: str) -> None:
+        del self.users[user_id]
+        for table in (self.assignments, self.domain_assignments):
+            for key in [k for k in table if k[0] == user_id]:
+                del table[key]
+        self.system_assignments.pop(user_id, None)
+        self._revoke_where(lambda token: token.user_id == user_id)
+
+    def _revoke_where(self, matches: Any) -> None:
+        for token_id in [t.id for t in self.tokens.values() if matches(t)]:
+            del self.tokens[token_id]
 
     def set_region(self, region: str, endpoints: dict[str, str]) -> None:
         self.regions[region] = dict(endpoints)
@@ -113,8 +159,17 @@ class IdentityStore:
     def role_names(self, user_id: str, project_id: str | None) -> list[str]:
         if project_id is None:
             return []
-        ids = self.assignments.get((user_id, project_id), set())
-        return sorted(self.roles[i].name for i in ids)
+        return self.scope_role_names(user_id, Scope(project_id=project_id))
+
+    def scope_role_names(self, user_id: str, scope: Scope) -> list[str]:
+        return sorted(self.roles[i].name for i in self.role_ids(user_id, scope))
+
+    @staticmethod
+    def scope_of(token: Token) -> Scope | None:
+        """None for an unscoped token."""
+        if token.project_id is None and token.domain_id is None and not token.system:
+            return None
+        return Scope(token.project_id, token.domain_id, token.system)
 
     # -- tokens --
 
@@ -125,16 +180,22 @@ class IdentityStore:
         methods: list[str],
         expires_at: float | None = None,
         audit_ids: list[str] | None = None,
+        *,
+        scope: Scope | None = None,
     ) -> Token:
+        """A token of `project_id`, or of `scope` (a domain or the system) when given."""
         issued = now()
+        scope = scope or Scope(project_id=project_id)
         token = Token(
             id=secrets.token_urlsafe(32),
             user_id=user_id,
-            project_id=project_id,
+            project_id=scope.project_id,
             methods=methods,
             issued_at=issued,
             expires_at=expires_at if expires_at is not None else issued + self.token_ttl,
             audit_ids=[secrets.token_urlsafe(16)[:22], *(audit_ids or [])[:1]],
+            domain_id=scope.domain_id,
+            system=scope.system,
         )
         self.tokens[token.id] = token
         return token
@@ -158,7 +219,8 @@ class IdentityStore:
         token = self.validate(token_id)
         if token is None:
             return None
-        roles = frozenset(self.role_names(token.user_id, token.project_id))
+        scope = self.scope_of(token)
+        roles = frozenset(self.scope_role_names(token.user_id, scope) if scope else ())
         return Context(token.user_id, token.project_id, roles, token.id)
 
     # -- views --

@@ -10,7 +10,7 @@ from aiohttp import web
 from tricircle.sim.http import Context, SimError, json_response, read_json
 from tricircle.sim.identity.access import caller, store_of
 from tricircle.sim.identity.errors import AUTH_REQUIRED
-from tricircle.sim.identity.model import Token, User
+from tricircle.sim.identity.model import Project, Scope, Token, User
 from tricircle.sim.identity.store import IdentityStore
 from tricircle.sim.identity.views import collection, project_view, token_body
 
@@ -46,28 +46,46 @@ def _authenticate(
     raise SimError(401, "Attempted to authenticate with an unsupported method.")
 
 
-def _scope(store: IdentityStore, auth: dict[str, Any], user: User) -> str | None:
+def _scope(store: IdentityStore, auth: dict[str, Any], user: User) -> Scope | None:
     scope = auth.get("scope")
     if scope == "unscoped":
         return None
     if not scope:
         # Keystone scopes to the default project when the user still has a role on it.
         dp = user.default_project_id
-        return dp if dp and store.role_names(user.id, dp) else None
-    ref = scope.get("project") if isinstance(scope, dict) else None
-    if not isinstance(ref, dict):
-        raise SimError(400, "Only project scope is supported by the simulator.")
+        return Scope(project_id=dp) if dp and store.role_names(user.id, dp) else None
+    if not isinstance(scope, dict):
+        raise SimError(400, "Expecting to find scope in auth.")
+    if isinstance(scope.get("system"), dict):
+        wanted = Scope(system=True)
+    elif isinstance(scope.get("domain"), dict):
+        domain = store.find_domain(scope["domain"])
+        if domain is None:
+            raise SimError(401, f"Could not find domain: {_named(scope['domain'])}.")
+        wanted = Scope(domain_id=domain.id)
+    elif isinstance(scope.get("project"), dict):
+        wanted = Scope(project_id=_project(store, scope["project"]).id)
+    else:
+        raise SimError(400, "Expecting to find project, domain or system in scope.")
+    if not store.role_ids(user.id, wanted):
+        target = wanted.project_id or wanted.domain_id or "the system"
+        raise SimError(401, f"User {user.id} has no access to {target}")
+    return wanted
+
+
+def _named(ref: dict[str, Any]) -> Any:
+    return ref.get("id") or ref.get("name")
+
+
+def _project(store: IdentityStore, ref: dict[str, Any]) -> Project:
     if "id" in ref:
         project = store.projects.get(ref["id"])
     else:
         domain = store.find_domain(ref.get("domain") or {})
         project = store.find_project(ref.get("name", ""), domain.id) if domain else None
     if project is None:
-        ident = ref.get("id") or ref.get("name")
-        raise SimError(401, f"Could not find project: {ident}.")
-    if not store.role_names(user.id, project.id):
-        raise SimError(401, f"User {user.id} has no access to project {project.id}")
-    return project.id
+        raise SimError(401, f"Could not find project: {_named(ref)}.")
+    return project
 
 
 async def issue_token(request: web.Request) -> web.Response:
@@ -77,13 +95,14 @@ async def issue_token(request: web.Request) -> web.Response:
     if not isinstance(auth, dict):
         raise SimError(400, "Expecting to find auth in request body.")
     user, methods, original = _authenticate(store, auth)
-    project_id = _scope(store, auth, user)
+    scope = _scope(store, auth, user)
     token = store.issue(
         user.id,
-        project_id,
+        None,
         methods,
         expires_at=original.expires_at if original else None,
         audit_ids=original.audit_ids if original else None,
+        scope=scope or Scope(),
     )
     nocatalog = "nocatalog" in request.rel_url.query
     return json_response(

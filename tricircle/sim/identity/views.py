@@ -30,8 +30,11 @@ def token_body(store: IdentityStore, token: Token, with_catalog: bool = True) ->
         "expires_at": isotime(token.expires_at, micro=True),
         "issued_at": isotime(token.issued_at, micro=True),
     }
-    if token.project_id is not None:
-        project = store.projects[token.project_id]
+    scope = store.scope_of(token)
+    if scope is None:
+        return {"token": body}
+    if scope.project_id is not None:
+        project = store.projects[scope.project_id]
         pdom = store.domains[project.domain_id]
         body["project"] = {
             "domain": {"id": pdom.id, "name": pdom.name},
@@ -39,12 +42,17 @@ def token_body(store: IdentityStore, token: Token, with_catalog: bool = True) ->
             "name": project.name,
         }
         body["is_domain"] = False
-        body["roles"] = [
-            {"id": rid, "name": store.roles[rid].name}
-            for rid in sorted(store.assignments.get((user.id, project.id), set()))
-        ]
-        if with_catalog:
-            body["catalog"] = store.catalog()
+    elif scope.domain_id is not None:
+        domain = store.domains[scope.domain_id]
+        body["domain"] = {"id": domain.id, "name": domain.name}
+    else:
+        body["system"] = {"all": True}
+    body["roles"] = [
+        {"id": rid, "name": store.roles[rid].name}
+        for rid in sorted(store.role_ids(user.id, scope))
+    ]
+    if with_catalog:
+        body["catalog"] = store.catalog()
     return {"token": body}
 
 
