@@ -71,6 +71,14 @@ class Client:
 async def keystone_token(
     http: aiohttp.ClientSession, identity_url: str, user: str, password: str, project: str
 ) -> str:
+    scope = {"project": {"name": project, "domain": {"id": "default"}}}
+    return await scoped_token(http, identity_url, user, password, scope)
+
+
+async def scoped_token(
+    http: aiohttp.ClientSession, identity_url: str, user: str, password: str, scope: Any
+) -> str:
+    """A token of `user` with any Keystone scope (a scope object, or "unscoped")."""
     body = {
         "auth": {
             "identity": {
@@ -79,7 +87,7 @@ async def keystone_token(
                     "user": {"name": user, "domain": {"id": "default"}, "password": password}
                 },
             },
-            "scope": {"project": {"name": project, "domain": {"id": "default"}}},
+            "scope": scope,
         }
     }
     async with http.post(f"{identity_url}/auth/tokens", json=body) as response:

@@ -30,11 +30,25 @@ def test_admin_api_defaults_to_admins_only() -> None:
         policy.authorize("tricircle:pods:write", context("member", "reader"))
 
 
-def test_the_operators_policy_file_overrides_a_default(tmp_path: Path) -> None:
-    rules = tmp_path / "policy.yaml"
-    rules.write_text('"tricircle:pods:read": "role:reader"\n')
+def with_policy_file(tmp_path: Path, rules: str) -> Policy:
+    """The policy of a gateway whose operator wrote `rules` in its policy file."""
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(rules)
     config = tmp_path / "tricircle.conf"
-    config.write_text(f"[oslo_policy]\npolicy_file = {rules}\n")
-    policy = Policy(load_config([str(config)]))
+    config.write_text(f"[oslo_policy]\npolicy_file = {policy_file}\n")
+    return Policy(load_config([str(config)]))
+
+
+def test_the_operators_policy_file_overrides_a_default(tmp_path: Path) -> None:
+    policy = with_policy_file(tmp_path, '"tricircle:pods:read": "role:reader"\n')
     assert policy.allows("tricircle:pods:read", context("reader"))
     assert not policy.allows("tricircle:pods:write", context("reader"))
+
+
+def test_context_is_admin_drives_the_admin_flag_and_the_admin_rules(tmp_path: Path) -> None:
+    policy = with_policy_file(tmp_path, '"context_is_admin": "role:operator"\n')
+    operator, admin = context("operator"), context("admin")
+    assert policy.with_admin_flag(operator).is_admin
+    assert not policy.with_admin_flag(admin).is_admin
+    for rule in ("tricircle:pods:write", "compute:servers:any_project", "compute:flavors:private"):
+        assert policy.allows(rule, operator) and not policy.allows(rule, admin), rule

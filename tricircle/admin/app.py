@@ -12,7 +12,7 @@ from tricircle.web.errors import admin_error
 def create_admin_app(max_body: int) -> web.Application:
     app = web.Application(
         client_max_size=max_body,
-        middlewares=[middleware.errors(admin_error), middleware.authenticate],
+        middlewares=[middleware.errors(admin_error), middleware.authenticate_any_scope],
     )
     for module in (pods, bindings, routings, jobs, openapi):
         app.add_routes(module.routes)

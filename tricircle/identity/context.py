@@ -15,15 +15,16 @@ class RequestContext:
     project_name: str | None
     roles: frozenset[str]
     system_scope: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
+    domain_id: str | None = None  # of a domain-scoped token
+    # what the policy's `context_is_admin` rule says of this caller, set as a request comes in
+    is_admin: bool = False
 
     def policy_credentials(self) -> dict[str, Any]:
         return {
             "user_id": self.user_id,
             "project_id": self.project_id,
+            "domain_id": self.domain_id,
             "roles": sorted(self.roles),
             "system_scope": self.system_scope,
+            "is_admin": self.is_admin,
         }

@@ -7,6 +7,7 @@ registry, and cross-project listings.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from oslo_config import cfg
@@ -14,10 +15,11 @@ from oslo_policy import policy
 
 from tricircle.identity.context import RequestContext
 
-ADMIN = "role:admin"
-
 DEFAULTS = [
-    policy.RuleDefault("admin_api", ADMIN, "Cloud administrators."),
+    # what makes a caller an administrator anywhere the gateway asks (as Nova's rule of
+    # that name): the admin API, and every project's resources on the project APIs
+    policy.RuleDefault("context_is_admin", "role:admin", "Cloud administrators."),
+    policy.RuleDefault("admin_api", "rule:context_is_admin", "The admin API."),
     policy.RuleDefault("owner", "project_id:%(project_id)s", "Members of the owning project."),
     # admin API
     policy.RuleDefault("tricircle:pods:read", "rule:admin_api", "List and show pods."),
@@ -30,6 +32,12 @@ DEFAULTS = [
     policy.RuleDefault("tricircle:jobs:write", "rule:admin_api", "Redo and delete jobs."),
     # compute decisions the gateway takes itself
     policy.RuleDefault("compute:servers:all_tenants", "rule:admin_api", "List every project."),
+    policy.RuleDefault(
+        "compute:servers:any_project", "rule:context_is_admin", "Any project's server by id."
+    ),
+    policy.RuleDefault(
+        "compute:flavors:private", "rule:context_is_admin", "Every private flavor, any access."
+    ),
     policy.RuleDefault("compute:flavors:manage", "rule:admin_api", "Create and delete flavors."),
     policy.RuleDefault("compute:flavors:access", "rule:admin_api", "Manage flavor access."),
     policy.RuleDefault("compute:keypairs:other_user", "rule:admin_api", "Other users' keys."),
@@ -52,6 +60,10 @@ class Policy:
         # the operator's file (``[oslo_policy] policy_file``) overrides these defaults
         self._enforcer = policy.Enforcer(conf)
         self._enforcer.register_defaults(DEFAULTS)
+
+    def with_admin_flag(self, context: RequestContext) -> RequestContext:
+        """`context` with `is_admin` as the `context_is_admin` rule has it."""
+        return replace(context, is_admin=self.allows("context_is_admin", context))
 
     def allows(
         self, rule: str, context: RequestContext, target: dict[str, Any] | None = None

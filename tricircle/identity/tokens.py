@@ -110,4 +110,5 @@ def _context(token: str, info: access.AccessInfoV3) -> RequestContext:
         project_name=info.project_name,
         roles=frozenset(info.role_names),
         system_scope="all" if info.system_scoped else None,
+        domain_id=info.domain_id if info.domain_scoped else None,
     )

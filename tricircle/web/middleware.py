@@ -72,18 +72,37 @@ def _http_message(exc: web.HTTPException) -> str:
     return exc.reason
 
 
-@web.middleware
-async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if getattr(handler, "public", False):
+NO_PROJECT_SCOPE = (
+    "Policy doesn't allow this request with a token that is not scoped to a project: "
+    "authenticate with a project scope."
+)
+
+
+def _authentication(*, project_scoped: bool):
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if getattr(handler, "public", False):
+            return await handler(request)
+        services = services_of(request)
+        token = request.headers.get("X-Auth-Token")
+        context = await services.validator.validate(token) if token else None
+        if context is None:
+            raise ApiError(
+                401,
+                "The request you have made requires authentication.",
+                {"WWW-Authenticate": f'Keystone uri="{services.conf.identity.auth_url}"'},
+            )
+        # As Nova's scope check: an unscoped, domain- or system-scoped token has no project
+        # whose resources it could reach, so a project API refuses it before any lookup.
+        if project_scoped and context.project_id is None:
+            raise ApiError(403, NO_PROJECT_SCOPE)
+        request[CONTEXT] = services.policy.with_admin_flag(context)
         return await handler(request)
-    services = services_of(request)
-    token = request.headers.get("X-Auth-Token")
-    context = await services.validator.validate(token) if token else None
-    if context is None:
-        raise ApiError(
-            401,
-            "The request you have made requires authentication.",
-            {"WWW-Authenticate": f'Keystone uri="{services.conf.identity.auth_url}"'},
-        )
-    request[CONTEXT] = context
-    return await handler(request)
+
+    return middleware
+
+
+# The project APIs (compute, image, every service facade): a project-scoped token.
+authenticate = _authentication(project_scoped=True)
+# The admin API: any token; its policy rules decide.
+authenticate_any_scope = _authentication(project_scoped=False)

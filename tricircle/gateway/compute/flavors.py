@@ -107,10 +107,15 @@ async def visible_flavor(request: web.Request, flavor_id: str) -> Flavor:
     services, context = services_of(request), context_of(request)
     flavor = await FlavorStore(services.db).get(flavor_id)
     if flavor is None or not (
-        context.is_admin or await FlavorStore(services.db).can_use(flavor, context.project_id)
+        _sees_private_flavors(request)
+        or await FlavorStore(services.db).can_use(flavor, context.project_id)
     ):
         raise not_found(f"Flavor {flavor_id} could not be found.")
     return flavor
+
+
+def _sees_private_flavors(request: web.Request) -> bool:
+    return services_of(request).policy.allows("compute:flavors:private", context_of(request))
 
 
 def _is_public_filter(request: web.Request, admin: bool) -> bool | None:
@@ -142,11 +147,12 @@ _SORT_KEYS = {
 
 async def _list(request: web.Request, *, detail: bool) -> web.Response:
     services, context = services_of(request), context_of(request)
+    sees_private = _sees_private_flavors(request)
     flavors = list(
         await FlavorStore(services.db).visible(
             context.project_id,
-            is_public=_is_public_filter(request, context.is_admin),
-            admin=context.is_admin,
+            is_public=_is_public_filter(request, sees_private),
+            admin=sees_private,
         )
     )
     min_ram = query_int(request, "minRam", default=0) or 0
