@@ -7,13 +7,16 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.db.models import RoutingEntry
-from tricircle.web.errors import not_found
+from tricircle.web.errors import ApiError, not_found
 from tricircle.web.http import json_response, query_int
 from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
 
 MAX_LIMIT = 1000
+# routing ids are a 32-bit integer column; a larger one names no entry and must not reach the
+# database (PostgreSQL and SQLite refuse it rather than find nothing)
+MAX_ID = 2**31 - 1
 _FILTERS = ("project_id", "resource_type", "top_id", "pod_id")
 
 
@@ -35,7 +38,7 @@ async def list_routings(request: web.Request) -> web.Response:
     services = services_of(request)
     services.policy.authorize("tricircle:routings:read", context_of(request))
     limit = min(query_int(request, "limit", minimum=1, default=MAX_LIMIT) or MAX_LIMIT, MAX_LIMIT)
-    marker = query_int(request, "marker", minimum=0)
+    marker = query_int(request, "marker", minimum=0, maximum=MAX_ID)
     filters = {name: request.query[name] for name in _FILTERS if name in request.query}
     entries = await services.routing.page(limit=limit, marker=marker, **filters)
     body: dict[str, Any] = {"routings": [routing_view(e) for e in entries]}
@@ -49,9 +52,10 @@ async def list_routings(request: web.Request) -> web.Response:
 async def show_routing(request: web.Request) -> web.Response:
     services = services_of(request)
     services.policy.authorize("tricircle:routings:read", context_of(request))
-    entry = await services.routing.get(int(request.match_info["entry_id"]))
+    entry_id = _entry_id(request)
+    entry = await services.routing.get(entry_id) if entry_id is not None else None
     if entry is None:
-        raise not_found(f"Routing entry {request.match_info['entry_id']} could not be found.")
+        raise _no_entry(request)
     return json_response({"routing": routing_view(entry)})
 
 
@@ -59,6 +63,20 @@ async def show_routing(request: web.Request) -> web.Response:
 async def delete_routing(request: web.Request) -> web.Response:
     services = services_of(request)
     services.policy.authorize("tricircle:routings:write", context_of(request))
-    if not await services.routing.remove(int(request.match_info["entry_id"])):
-        raise not_found(f"Routing entry {request.match_info['entry_id']} could not be found.")
+    entry_id = _entry_id(request)
+    if entry_id is None or not await services.routing.remove(entry_id):
+        raise _no_entry(request)
     return web.Response(status=204)
+
+
+def _entry_id(request: web.Request) -> int | None:
+    """The id in the path, or None when it is beyond any entry's."""
+    digits = request.match_info["entry_id"].lstrip("0") or "0"
+    if len(digits) > len(str(MAX_ID)):  # also spares int() thousands of digits
+        return None
+    entry_id = int(digits)
+    return entry_id if entry_id <= MAX_ID else None
+
+
+def _no_entry(request: web.Request) -> ApiError:
+    return not_found(f"Routing entry {request.match_info['entry_id']} could not be found.")

@@ -71,7 +71,13 @@ def build_services(conf: cfg.ConfigOpts) -> Services:
 def create_app(conf: cfg.ConfigOpts, *, run_jobs: bool = False) -> web.Application:
     """The gateway; with `run_jobs`, a job worker in the same process (the embedded setup)."""
     max_body = conf.gateway.max_request_body_size
-    app = web.Application(middlewares=[middleware.request_id], client_max_size=max_body)
+    app = web.Application(
+        middlewares=[middleware.request_id],
+        client_max_size=max_body,
+        # OpenStack services read request bodies as sent, whatever their Content-Encoding;
+        # aiohttp would inflate them and fail the request (and its connection) on plain ones.
+        handler_args={"auto_decompress": False},
+    )
 
     async def services(app: web.Application) -> AsyncIterator[None]:
         services = app[SERVICES] = build_services(conf)

@@ -69,7 +69,8 @@ async def read_json(request: web.Request, message: str = "Malformed request body
         raise SimError(400, message)
     try:
         return _decoder.decode(raw)
-    except msgspec.DecodeError:
+    # the services' JSON parsers refuse bad UTF-8 and runaway nesting as malformed too
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         raise SimError(400, message) from None
 
 

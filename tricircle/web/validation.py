@@ -4,17 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
 from tricircle.web.errors import bad_request
+
+
+def _number(instance: Any) -> Any:
+    """A numeric string as its number; anything else unchanged."""
+    if not isinstance(instance, str):
+        return instance
+    for kind in (int, float):
+        try:
+            return kind(instance)
+        except ValueError:
+            continue
+    return instance
+
+
+def _on_numbers(keyword: str) -> Any:
+    check = Draft202012Validator.VALIDATORS[keyword]
+
+    def validate(validator: Any, bound: Any, instance: Any, schema: Any) -> Any:
+        return check(validator, bound, _number(instance), schema)
+
+    return validate
+
+
+# Nova's validator applies the numeric bounds to numeric strings too ("ram": "0" is refused).
+_NovaValidator = validators.extend(
+    Draft202012Validator,
+    {k: _on_numbers(k) for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")},
+)
 
 
 class Schema:
     def __init__(self, schema: dict[str, Any]) -> None:
         Draft202012Validator.check_schema(schema)
         self.schema = schema
-        self._validator = Draft202012Validator(schema)
+        self._validator = _NovaValidator(schema)
 
     def validate(self, body: Any) -> None:
         error = best_match(self._validator.iter_errors(body))

@@ -21,7 +21,15 @@ from tricircle.web.validation import NAME, Schema, string, wrapped
 routes = web.RouteTableDef()
 
 MAX_LIMIT = 1000
-_INT = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0}
+# Nova's bounds: its database's int and single-precision float columns
+MAX_INT = 2**31 - 1
+_INT = {"type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0, "maximum": MAX_INT}
+_FACTOR = {
+    "type": ["number", "string"],
+    "pattern": r"^[0-9]+(\.[0-9]+)?$",
+    "exclusiveMinimum": 0,
+    "maximum": 3.40282e38,
+}
 CREATE = wrapped(
     "flavor",
     {
@@ -32,7 +40,7 @@ CREATE = wrapped(
         "disk": _INT,
         "OS-FLV-EXT-DATA:ephemeral": _INT,
         "swap": _INT,
-        "rxtx_factor": {"type": ["number", "string"], "exclusiveMinimum": 0},
+        "rxtx_factor": _FACTOR,
         "os-flavor-access:is_public": {"type": "boolean"},
         "description": {"type": ["string", "null"], "maxLength": 65535},
     },

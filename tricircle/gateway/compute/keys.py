@@ -6,6 +6,7 @@ import base64
 import hashlib
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -25,7 +26,8 @@ def fingerprint(public_key: str, key_type: str) -> str:
             return _colon_hex(certificate.fingerprint(hashes.SHA1()))
         serialization.load_ssh_public_key(public_key.strip().encode())
         blob = base64.b64decode(public_key.split()[1])
-    except (ValueError, IndexError, TypeError) as exc:
+    # a PEM certificate given as an ssh key is an "unsupported algorithm" to cryptography
+    except (ValueError, IndexError, TypeError, UnsupportedAlgorithm) as exc:
         raise InvalidKey(str(exc)) from None
     return _colon_hex(hashlib.md5(blob, usedforsecurity=False).digest())
 

@@ -82,7 +82,9 @@ def sort_order(request: web.Request) -> tuple[list[tuple[str, str]], Ordering]:
             continue
         if key not in SORT_FIELDS:
             raise bad_request(f"Invalid input for query parameters sort_key. Value: {key}.")
-        wanted.append((key, direction))
+        # a key repeated sorts nothing more (SQL's ORDER BY a, a): the first one counts
+        if all(key != seen for seen, _ in wanted):
+            wanted.append((key, direction))
     wanted = wanted or list(DEFAULT_SORT)
     params = [
         pair for key, direction in wanted for pair in (("sort_key", key), ("sort_dir", direction))

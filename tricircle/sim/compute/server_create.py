@@ -26,6 +26,7 @@ from tricircle.sim.compute.model import RUNNING, Server
 from tricircle.sim.compute.server_requests import (
     availability_zone,
     boot_volume_id,
+    check_create_body,
     check_quota,
     requested_networks,
 )
@@ -45,6 +46,7 @@ async def create_server(request: web.Request) -> web.Response:
     if context.project_id is None:
         raise SimError(403, "Policy doesn't allow os_compute_api:servers:create to be performed.")
     body = body_of(await read_json(request), "server")
+    check_create_body(body)
 
     if "name" not in body:
         raise invalid("server", body, "'name' is a required property")
