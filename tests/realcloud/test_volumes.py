@@ -8,10 +8,7 @@ from tests.realcloud.contract import Contract
 from tests.realcloud.helpers import unique, wait_gone, wait_status
 from tests.realcloud.targets import Client, Target
 
-SIM_GAPS: dict[str, str] = {
-    "test_volume_lifecycle": "sim create response shows os-vol-tenant-attr:tenant_id to a member "
-    "and a set updated_at (Cinder: absent, null)",
-}
+SIM_GAPS: dict[str, str] = {}
 VOLUME_MAPS = ("volume.metadata",)
 
 

@@ -30,12 +30,14 @@ class SimCloud:
         service_password: str = "tricircle",
         admin_password: str = "admin",
         quota: dict[str, int] | None = None,
+        cinder_backup: bool = True,
     ) -> None:
         self.host = host
         self.port = port
         self.boot_delay = boot_delay
         self.action_delay = action_delay
         self.quota = quota or {}
+        self.cinder_backup = cinder_backup
         self.identity = IdentityStore(token_ttl=token_ttl)
         self.pods: dict[str, Pod] = {}
         self._runner: web.AppRunner | None = None
@@ -88,9 +90,12 @@ class SimCloud:
         compute_max_version: str = "2.96",
         port: int = 0,
         boot_delay: float | None = None,
+        cinder_backup: bool | None = None,
         **quota: Any,
     ) -> Pod:
-        """Starts a pod serving region `name` (AZ defaults to `az-<name>`)."""
+        """Starts a pod serving region `name` (AZ defaults to `az-<name>`).
+
+        `cinder_backup=False` plays a Cinder without a backup service (backups fail)."""
         if name in self.pods:
             raise ValueError(f"pod {name} exists")
         pod = Pod(
@@ -103,6 +108,7 @@ class SimCloud:
             action_delay=self.action_delay,
             quota=Quota(**{**self.quota, **quota}),
             port=port,
+            cinder_backup=self.cinder_backup if cinder_backup is None else cinder_backup,
         )
         await pod.start()
         self.pods[name] = pod

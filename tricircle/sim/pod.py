@@ -43,6 +43,7 @@ class Pod:
         action_delay: float | None = None,
         quota: Quota | None = None,
         port: int = 0,
+        cinder_backup: bool = True,
     ) -> None:
         self.name = name
         self.az = az
@@ -54,7 +55,9 @@ class Pod:
         self.compute = ComputeState(az, [f"{name}-compute1"], quota or Quota())
         self.image = ImageState()
         self.network = NetworkState()
-        self.volume = VolumeState(az)
+        self.volume = VolumeState(
+            az, host=f"{name}-cinder", clock=self, backup_service=cinder_backup
+        )
         self._identity = identity
         self._gate = FaultGate()
         self._timers: set[asyncio.TimerHandle] = set()

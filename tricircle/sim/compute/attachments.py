@@ -58,10 +58,11 @@ def volume_attachment(
 
 
 def release(pod: Pod, server: Server) -> None:
-    """Frees what the server held: Nova-made ports go, given ports and volumes come free."""
+    """Frees what the server held: Nova-made ports go, given ports and volumes come free
+    (volumes marked delete_on_termination go too)."""
     for iface in server.interfaces:
         pod.network.unbind_port(iface.port_id)
     server.interfaces.clear()
     for att in server.volumes:
-        pod.volume.detach(att.volume_id)
+        pod.volume.release(att.volume_id, delete=att.delete_on_termination)
     server.volumes.clear()
