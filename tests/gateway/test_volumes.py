@@ -1,0 +1,169 @@
+"""Block storage through the gateway: volumes in the pods of their AZs, types from the top."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.gateway.harness import Client, Gateway
+
+V = "/volume/v3"
+
+
+async def _available(client: Client, volume_id: str) -> dict[str, Any]:
+    for _ in range(100):
+        reply = await client.get(f"{V}/volumes/{volume_id}")
+        assert reply.status == 200, reply.body
+        if reply.body["volume"]["status"] == "available":
+            return reply.body["volume"]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"volume {volume_id} never became available")
+
+
+async def _pod_volumes(gateway: Gateway, pod: str) -> list[Any]:
+    return list(gateway.sim.pods[pod].volume.volumes.values())
+
+
+async def test_a_type_made_at_the_top_is_copied_where_its_first_volume_lands(
+    gateway: Gateway, admin: Client, demo: Client
+) -> None:
+    reply = await admin.post(
+        f"{V}/types", {"volume_type": {"name": "fast", "extra_specs": {"acme:tier": "gold"}}}
+    )
+    assert reply.status == 200, reply.body
+    reply = await demo.post(
+        f"{V}/volumes",
+        {"volume": {"size": 1, "name": "v1", "volume_type": "fast", "availability_zone": "az2"}},
+    )
+    assert reply.status == 202, reply.body
+    volume = await _available(demo, reply.body["volume"]["id"])
+    assert volume["volume_type"] == "fast"
+    assert volume["availability_zone"] == "az2"
+    assert "tricircle" not in volume["metadata"]  # the gateway's mark stays in the pod
+    in_pods = {name: await _pod_volumes(gateway, name) for name in ("pod1", "pod2", "pod3")}
+    holders = [name for name, found in in_pods.items() if found]
+    assert holders in (["pod2"], ["pod3"])
+
+
+async def test_volume_lists_merge_the_pods_in_order_and_page(demo: Client) -> None:
+    created = []
+    for index, az in enumerate(("az1", "az2", "az1", "az2", "az2")):
+        reply = await demo.post(
+            f"{V}/volumes",
+            {"volume": {"size": 1, "name": f"vol-{index}", "availability_zone": az}},
+        )
+        assert reply.status == 202, reply.body
+        created.append(reply.body["volume"]["id"])
+    reply = await demo.get(f"{V}/volumes/detail?sort=name:asc")
+    assert [v["name"] for v in reply.body["volumes"]] == [f"vol-{i}" for i in range(5)]
+    first = await demo.get(f"{V}/volumes?sort=name:asc&limit=2")
+    assert [v["name"] for v in first.body["volumes"]] == ["vol-0", "vol-1"]
+    assert set(first.body["volumes"][0]) == {"id", "name", "links"}
+    marker = first.body["volumes"][-1]["id"]
+    second = await demo.get(f"{V}/volumes?sort=name:asc&limit=2&marker={marker}")
+    assert [v["name"] for v in second.body["volumes"]] == ["vol-2", "vol-3"]
+
+
+async def test_bad_volume_requests_leave_nothing_anywhere(
+    gateway: Gateway, demo: Client, other: Client
+) -> None:
+    cases = [
+        ({"volume": {"size": 1, "volume_type": "nope"}}, 404),
+        ({"volume": {"size": 1, "availability_zone": "az9"}}, 400),
+        ({"volume": {"size": 0}}, 400),
+        ({"volume": {"size": "abc"}}, 400),
+        ({"volume": {"size": 1, "snapshot_id": "0b5f0bc8-1111-4c3e-9b88-000000000000"}}, 404),
+        ({}, 400),
+    ]
+    for body, status in cases:
+        reply = await demo.post(f"{V}/volumes", body)
+        assert reply.status == status, (body, reply.body)
+        assert set(reply.body) <= {"badRequest", "itemNotFound"}, reply.body
+    reply = await demo.call("POST", f"{V}/volumes", data=b"{not json")
+    assert reply.status == 400
+    for name in ("pod1", "pod2", "pod3"):
+        assert await _pod_volumes(gateway, name) == []
+    # another project's volume is not there for them
+    reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1}})
+    volume_id = reply.body["volume"]["id"]
+    assert (await other.get(f"{V}/volumes/{volume_id}")).status == 404
+    assert (await other.delete(f"{V}/volumes/{volume_id}")).status == 404
+    assert (await other.get(f"{V}/volumes")).body["volumes"] == []
+
+
+async def test_snapshots_and_volumes_from_them_stay_in_the_volume_pod(demo: Client) -> None:
+    reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az1"}})
+    volume = await _available(demo, reply.body["volume"]["id"])
+    reply = await demo.post(f"{V}/snapshots", {"snapshot": {"volume_id": volume["id"]}})
+    assert reply.status == 202, reply.body
+    snapshot_id = reply.body["snapshot"]["id"]
+    listed = await demo.get(f"{V}/snapshots/detail")
+    assert [s["id"] for s in listed.body["snapshots"]] == [snapshot_id]
+    reply = await demo.post(
+        f"{V}/volumes",
+        {"volume": {"snapshot_id": snapshot_id, "availability_zone": "az2"}},
+    )
+    assert reply.status == 400, reply.body
+    assert "az1" in reply.body["badRequest"]["message"]
+
+
+async def test_routed_paths_cannot_leave_the_volume(demo: Client) -> None:
+    reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1}})
+    volume_id = reply.body["volume"]["id"]
+    for tail in ("..%2F..%2Ftypes", "metadata/..%2F..", "metadata/%2E%2E", "nope"):
+        reply = await demo.get(f"{V}/volumes/{volume_id}/{tail}")
+        assert reply.status == 404, (tail, reply.body)
+
+
+async def test_version_documents_and_zones(demo: Client) -> None:
+    reply = await demo.call("GET", "/volume/")
+    assert reply.status == 300
+    assert reply.body["versions"][0]["id"] == "v3.0"
+    zones = await demo.get(f"{V}/os-availability-zone")
+    assert [z["zoneName"] for z in zones.body["availabilityZoneInfo"]] == ["az1", "az2"]
+    project_path = await demo.get(f"{V}/{'x' * 32}/os-availability-zone")
+    assert project_path.status == 200
+
+
+async def test_a_volume_attaches_only_in_its_own_pod_and_boots_there(demo: Client) -> None:
+    from tests.gateway.test_servers import boot
+
+    reply = await demo.post("/compute/v2.1/servers", boot(az="az1"))
+    assert reply.status == 202, reply.body
+    server_id = reply.body["server"]["id"]
+    reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az2"}})
+    volume = await _available(demo, reply.body["volume"]["id"])
+    attach = {"volumeAttachment": {"volumeId": volume["id"]}}
+    reply = await demo.post(f"/compute/v2.1/servers/{server_id}/os-volume_attachments", attach)
+    assert reply.status == 400, reply.body
+    message = reply.body["badRequest"]["message"]
+    assert "az1" in message and "az2" in message
+    # a server booting from the volume goes to the volume's pod, not the AZ asked for
+    mapping = {
+        "boot_index": 0,
+        "uuid": volume["id"],
+        "source_type": "volume",
+        "destination_type": "volume",
+    }
+    reply = await demo.post(
+        "/compute/v2.1/servers", boot(az="az1", block_device_mapping_v2=[mapping])
+    )
+    assert reply.status == 400, reply.body
+    assert "az2" in reply.body["badRequest"]["message"]
+
+
+async def test_server_paths_cannot_leave_the_server(gateway: Gateway, demo: Client) -> None:
+    from tests.gateway.test_servers import boot
+
+    reply = await demo.post("/compute/v2.1/servers", boot(az="az1"))
+    server_id = reply.body["server"]["id"]
+    for method, tail in (
+        ("GET", "..%2F..%2Fflavors"),
+        ("POST", "..%2F..%2Fservers"),
+        ("POST", "..%2F..%2Fos-keypairs"),
+        ("GET", "metadata/..%2F..%2F..%2Fflavors"),
+        ("GET", "no-such-thing"),
+    ):
+        reply = await demo.call(method, f"/compute/v2.1/servers/{server_id}/{tail}", json={})
+        assert reply.status == 404, (method, tail, reply.body)
+    assert len(gateway.sim.pods["pod1"].compute.servers) == 1
