@@ -15,7 +15,12 @@ VOLUME_MAPS = ("volume.metadata",)
 async def test_volume_lifecycle(target: Target, demo: Client, contract: Contract) -> None:
     """creating -> available, then deleting -> gone."""
     name = unique("volume")
-    reply = await demo.call("volumev3", "POST", "/volumes", {"volume": {"size": 1, "name": name, "availability_zone": "az1"}})
+    reply = await demo.call(
+        "volumev3",
+        "POST",
+        "/volumes",
+        {"volume": {"size": 1, "name": name, "availability_zone": "az1"}},
+    )
     contract.step("create", reply, VOLUME_MAPS)
     assert reply.status == 202, reply
     path = f"/volumes/{reply.body['volume']['id']}"
