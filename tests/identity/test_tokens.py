@@ -14,6 +14,7 @@ from tricircle.identity.errors import IdentityUnavailable
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.identity.tokens import TokenValidator
 from tricircle.sim import SimCloud
+from tricircle.sim.identity.model import Scope
 
 
 @pytest.fixture
@@ -121,3 +122,55 @@ async def test_unreachable_keystone_is_identity_unavailable(http) -> None:
     validator = TokenValidator(http, auth)
     with pytest.raises(IdentityUnavailable):
         await validator.validate("anything")
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def forbid_validation(cloud: SimCloud) -> None:
+    """The service user loses its admin role: Keystone answers 403 to its validations."""
+    store = cloud.identity
+    user = store.find_user("tricircle", "default")
+    project = store.find_project("service", "default")
+    assert user is not None and project is not None
+    store.revoke_role(user.id, Scope(project_id=project.id), store.create_role("admin"))
+    store.assign(user.id, project.id, "member")
+
+
+async def test_valid_tokens_are_trusted_five_minutes_at_most(cloud, http) -> None:
+    clock = Clock()
+    validator = TokenValidator(http, service_auth(cloud), clock=clock)
+    counter = Counting(validator)
+    token = await keystone_token(http, cloud.identity_url, "alice", "pw", "alpha")  # lives 1 h
+    assert await validator.validate(token) is not None
+    clock.now += 299
+    assert await validator.validate(token) is not None and counter.calls == 1
+    clock.now += 2
+    assert await validator.validate(token) is not None and counter.calls == 2
+
+
+async def test_remembered_invalid_tokens_are_asked_about_again_after_a_while(cloud, http) -> None:
+    clock = Clock()
+    validator = TokenValidator(http, service_auth(cloud), invalid_seconds=10, clock=clock)
+    counter = Counting(validator)
+    assert await validator.validate("forged") is None
+    clock.now += 9
+    assert await validator.validate("forged") is None and counter.calls == 1
+    clock.now += 2
+    assert await validator.validate("forged") is None and counter.calls == 2
+
+
+async def test_keystone_forbidding_the_service_user_is_an_outage_not_a_bad_token(cloud, http):
+    validator = TokenValidator(http, service_auth(cloud))
+    token = await keystone_token(http, cloud.identity_url, "alice", "pw", "alpha")
+    forbid_validation(cloud)
+    with pytest.raises(IdentityUnavailable):
+        await validator.validate(token)
+    assert not validator._cache  # nothing remembered: the token works once Keystone does

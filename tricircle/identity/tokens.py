@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import aiohttp
@@ -43,13 +44,15 @@ class TokenValidator:
         valid_seconds: float = 300,
         invalid_seconds: float = 10,
         maxsize: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
         self._service = service
         self._valid_seconds = valid_seconds
         self._invalid_seconds = invalid_seconds
+        self._clock = clock
         self._cache: TLRUCache[str, tuple[object, float]] = TLRUCache(
-            maxsize, ttu=lambda _key, value, now: value[1]
+            maxsize, ttu=lambda _key, value, now: value[1], timer=clock
         )
         self._inflight: dict[str, asyncio.Future[RequestContext | None]] = {}
 
@@ -72,7 +75,7 @@ class TokenValidator:
             raise
         else:
             future.set_result(context)
-            self._cache[key] = (context or _INVALID, time.monotonic() + trusted_for)
+            self._cache[key] = (context or _INVALID, self._clock() + trusted_for)
             return context
         finally:
             del self._inflight[key]
@@ -88,8 +91,12 @@ class TokenValidator:
                         # Keystone rejects the caller, i.e. our service token: renew it once
                         await self._service.invalidate()
                         continue
-                    if response.status in (403, 404):
+                    if response.status == 404:  # Keystone knows no such live token
                         return None, self._invalid_seconds
+                    if response.status == 403:
+                        # the service user may not validate tokens: the cloud's fault, not the
+                        # caller's, who must not be told the token is bad
+                        raise IdentityUnavailable("Keystone forbids the gateway to validate tokens")
                     if response.status != 200:
                         raise IdentityUnavailable(f"Keystone answered {response.status}")
                     body = await response.json()
