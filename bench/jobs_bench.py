@@ -45,10 +45,11 @@ async def noop(_ctx: JobContext) -> None:
 def worker(url: str, concurrency: int, poll: float) -> Iterator[None]:
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "tricircle.jobs.cli", "worker", "--database-url", url,
+        [sys.executable, "-m", "tricircle.jobs.cli", "worker",
          "--handlers", "bench.jobs_bench", "--concurrency", str(concurrency),
          "--poll-interval", str(poll), "--name", "bench"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log,
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "OS_DATABASE__CONNECTION": url},
+        stdout=log, stderr=log,
     )  # fmt: skip
     try:
         while " runs " not in Path(log.name).read_text():

@@ -32,8 +32,9 @@ LOG = logging.getLogger(__name__)
 
 def _worker_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tricircle worker", description="Run durable jobs.")
+    # No secret is taken as an argument (the process list shows arguments to every user): the
+    # database URL comes from [database] connection or OS_DATABASE__CONNECTION.
     parser.add_argument("--config-file", action="append", default=[], help="tricircle.conf")
-    parser.add_argument("--database-url", help="overrides [database] connection")
     parser.add_argument("--handlers", action="append", default=[], help="extra handler module")
     parser.add_argument("--concurrency", type=int, help="overrides [jobs] concurrency")
     parser.add_argument("--lease", type=float, help="overrides [jobs] lease")
@@ -62,7 +63,7 @@ async def _run_worker(args: argparse.Namespace) -> None:
     # [jobs] handler_modules and --handlers name the modules whose handlers run here,
     # beside Tricircle's own reconcile and cleanup jobs.
     load_modules([*conf.jobs.handler_modules, *args.handlers])
-    db = Database(args.database_url or conf.database.connection)
+    db = Database(conf.database.connection)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -99,11 +100,8 @@ def _job_parser() -> argparse.ArgumentParser:
         default=os.environ.get("TRICIRCLE_URL", "http://127.0.0.1:19999"),
         help="the gateway (env TRICIRCLE_URL)",
     )
-    parser.add_argument(
-        "--token",
-        default=os.environ.get("OS_TOKEN"),
-        help="an admin Keystone token (env OS_TOKEN); else one is got with the OS_* variables",
-    )
+    # The token is no argument (the process list would show it): OS_TOKEN, or one is got
+    # with the OS_* password variables.
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="list jobs, newest first")
     for name in ("type", "status", "project", "resource-type", "resource-id", "marker"):
@@ -136,7 +134,8 @@ def _call(args: argparse.Namespace, method: str, path: str, query: dict[str, str
     url = f"{args.url.rstrip('/')}/v1.0{path}"
     if query:
         url += "?" + urllib.parse.urlencode(query)
-    headers = {"X-Auth-Token": args.token or _keystone_token(), "Accept": "application/json"}
+    token = os.environ.get("OS_TOKEN") or _keystone_token()
+    headers = {"X-Auth-Token": token, "Accept": "application/json"}
     request = urllib.request.Request(url, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
