@@ -210,16 +210,33 @@ async def test_a_dead_workers_job_is_taken_over_after_its_lease(db: Database) ->
     assert (await job(db, job_id)).status == SUCCESS
 
 
-async def test_a_running_job_keeps_its_lease(db: Database) -> None:
+async def test_a_running_job_keeps_its_lease(db: Database, monkeypatch) -> None:
+    """The lease is renewed while the job runs, however long: counted renewals, no clock."""
     handlers = Registry()
+    finish = asyncio.Event()
+    renewals: list[bool] = []
+    renew = store.renew
+
+    async def counted(*args, **kwargs) -> bool:
+        renewals.append(await renew(*args, **kwargs))
+        return renewals[-1]
+
+    monkeypatch.setattr(store, "renew", counted)
 
     @handlers.handler("long")
     async def long(_ctx: JobContext) -> None:
-        await asyncio.sleep(1.0)  # several leases of 0.3 s
+        await finish.wait()
 
-    async with Worker(db, handlers, quick(lease=0.3)), Worker(db, handlers, quick(lease=0.3)):
+    # no polling: one claim, at the enqueue's wakeup, so a slow machine cannot make the
+    # worker take its own job back; the renewals are counted, not timed
+    async with Worker(db, handlers, quick(lease=0.3, poll_interval=3600)) as worker:
         job_id = await _enqueue(db, "long")
+        await eventually(lambda: _at_least(renewals, 3))
+        running = await job(db, job_id)
+        assert running.status == "running" and running.lease_owner == worker.name
+        finish.set()
         await eventually(lambda: status_is(db, job_id, SUCCESS))
+    assert all(renewals)
     assert [a.outcome for a in await attempts(db, job_id)] == ["success"]
 
 

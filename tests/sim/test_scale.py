@@ -1,7 +1,6 @@
 """Hundreds of pods in one process, and cheap big lists."""
 
 import asyncio
-import time
 
 from tricircle.sim import SimCloud
 
@@ -21,13 +20,12 @@ async def test_two_hundred_pods_start_and_answer(api):
         await cloud.stop()
 
 
-async def test_listing_a_thousand_servers_is_fast(pod, api):
+async def test_listing_a_thousand_servers_is_one_full_page(pod, api):
+    # how fast is bench/'s question: a test here asserts behaviour, not time
     project_id = api.cloud.identity.find_project("admin", "default").id
     for i in range(1000):
         pod.add_server(f"s{i}", project_id)
-    start = time.monotonic()
     status, _, body = await api.call("GET", pod.url("compute") + "/servers/detail",
                                      headers={"OpenStack-API-Version": "compute 2.96"})
     assert status == 200 and len(body["servers"]) == 1000
     assert "servers_links" in body  # a full max_limit page links to the next
-    assert time.monotonic() - start < 1.0
