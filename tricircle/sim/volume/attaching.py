@@ -119,7 +119,7 @@ def nova_attach(state: VolumeState, volume: Volume, server_id: str, device: str)
 
     def connected() -> None:
         if attachment.id in state.attachments:
-            connect(state, attachment, {"host": state.host, "mountpoint": device})
+            connect(state, attachment, {"mountpoint": device})
             complete(state, attachment)
 
     state.after(state.clock.action_delay, connected)

@@ -120,14 +120,7 @@ ATTACHMENTS = listing.Listing(
 
 async def list_attachments(request: web.Request) -> web.Response:
     require_version(request, NEW_ATTACH)
-    query = listing.parse(request, ATTACHMENTS)
-    state = state_of(request)
-    found = [
-        a
-        for a in listing.in_scope(request, query, state.attachments.values())
-        if listing.matches(a, query)
-    ]
-    shown, _ = listing.page(request, query, found, state.attachments.get)
+    shown, _ = listing.listed(request, ATTACHMENTS, state_of(request).attachments.values())
     view = attachment_detail if request.path.endswith("/detail") else attachment_summary
     return json_response({"attachments": [view(a) for a in shown]})
 

@@ -189,43 +189,18 @@ async def show_backup(request: web.Request) -> web.Response:
     return json_response({"backup": backup_view(request, _get(request), detail=True)})
 
 
+_COLUMNS = listing.attributes(
+    *listing.RECORD,
+    *("size", "volume_id", "user_id", "snapshot_id", "availability_zone", "name"),
+    display_name="name",
+)
 BACKUPS = listing.Listing(
-    "backups",
-    "Backup",
-    listing.attributes(
-        "id",
-        "created_at",
-        "updated_at",
-        "status",
-        "size",
-        "volume_id",
-        "project_id",
-        "name",
-        display_name="name",
-    ),
-    listing.attributes(
-        "id",
-        "status",
-        "volume_id",
-        "project_id",
-        "user_id",
-        "snapshot_id",
-        "availability_zone",
-        "name",
-    ),
-    frozenset({"name", "status", "volume_id"}),
+    "backups", "Backup", _COLUMNS, _COLUMNS, frozenset({"name", "status", "volume_id"})
 )
 
 
 async def list_backups(request: web.Request) -> web.Response:
-    query = listing.parse(request, BACKUPS)
-    state = state_of(request)
-    found = [
-        b
-        for b in listing.in_scope(request, query, state.backups.values())
-        if listing.matches(b, query)
-    ]
-    shown, extra = listing.page(request, query, found, state.backups.get)
+    shown, extra = listing.listed(request, BACKUPS, state_of(request).backups.values())
     detail = request.path.endswith("/detail")
     return json_response(
         {"backups": [backup_view(request, b, detail=detail) for b in shown], **extra}

@@ -10,15 +10,27 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from tricircle.sim.http import SimError, page_after, parse_isotime, sort_items, truthy
+from tricircle.sim.http import (
+    SimError,
+    page_after,
+    parse_isotime,
+    parse_limit,
+    sort_items,
+    truthy,
+)
 from tricircle.sim.service import ctx
 from tricircle.sim.volume.common import T, api_root, at_least
 from tricircle.sim.volume.errors import NotFound, invalid_input
+from tricircle.sim.volume.validation import whole_number
 
 MAX_LIMIT = 1000
 _PAGING = ("limit", "marker", "offset", "sort", "sort_key", "sort_dir", "with_count")
 _TIME_OPERATORS = ("gt", "gte", "eq", "neq", "lt", "lte")
 Getter = Callable[[Any], Any]
+
+
+# What every Cinder record may be sorted and filtered on.
+RECORD = ("id", "created_at", "updated_at", "project_id", "status")
 
 
 def attributes(*names: str, **renamed: str) -> dict[str, Getter]:
@@ -70,8 +82,8 @@ class Query:
 def parse(request: web.Request, listing: Listing) -> Query:
     params = dict(request.rel_url.query)
     context = ctx(request)
-    limit = _limit(params.get("limit"))
-    offset = _offset(params.get("offset", "0"))
+    limit = parse_limit(params.get("limit"), MAX_LIMIT)
+    offset = whole_number(params.get("offset", "0"), "offset", 0)
     with_count = (
         listing.count_from is not None
         and at_least(request, listing.count_from)
@@ -96,28 +108,6 @@ def parse(request: web.Request, listing: Listing) -> Query:
         all_tenants,
         filters,
     )
-
-
-def _limit(value: str | None) -> int:
-    if value is None:
-        return MAX_LIMIT
-    try:
-        limit = int(value)
-    except ValueError:
-        raise SimError(400, "limit param must be an integer") from None
-    if limit < 0:
-        raise SimError(400, "limit param must be positive")
-    return min(limit, MAX_LIMIT)
-
-
-def _offset(value: str) -> int:
-    try:
-        offset = int(value)
-    except ValueError:
-        raise SimError(400, "offset must be an integer") from None
-    if offset < 0:
-        raise SimError(400, "offset must be >= 0")
-    return offset
 
 
 def _sort_keys(params: dict[str, str], listing: Listing) -> list[tuple[Getter, bool]]:
@@ -222,14 +212,17 @@ def _compare(operator: str, value: float, bound: float) -> bool:
 # -- the page and its links --
 
 
-def page(
-    request: web.Request, query: Query, items: list[Any], lookup: Callable[[str], Any]
+def select(
+    request: web.Request, query: Query, candidates: Iterable[Any], *, strict_bool: bool = True
 ) -> tuple[list[Any], dict[str, Any]]:
-    """The items on this page, and what the body says besides them (links, count)."""
-    ordered = sort_items(items, query.keys)
+    """Of what the caller may see, the page the query asks for, and what the body says besides
+    (links, count).  The marker must be one of `candidates`, matching the filters or not."""
+    seen = list(candidates)
+    found = [item for item in seen if matches(item, query, strict_bool=strict_bool)]
+    ordered = sort_items(found, query.keys)
     marker = None
     if query.marker is not None:
-        marker = lookup(query.marker)
+        marker = next((item for item in seen if item.id == query.marker), None)
         if marker is None:
             raise NotFound(query.listing.kind, query.marker)
     shown = page_after(ordered, marker, query.offset + query.limit, query.keys)[query.offset :]
@@ -242,6 +235,15 @@ def page(
     if query.with_count:
         extra["count"] = len(ordered)
     return shown, extra
+
+
+def listed(
+    request: web.Request, listing: Listing, items: Iterable[Any], *, strict_bool: bool = True
+) -> tuple[list[Any], dict[str, Any]]:
+    """The usual list: the caller's project's items (or all, for all_tenants), filtered,
+    sorted and paged."""
+    query = parse(request, listing)
+    return select(request, query, in_scope(request, query, items), strict_bool=strict_bool)
 
 
 def next_href(request: web.Request, marker: str) -> str:

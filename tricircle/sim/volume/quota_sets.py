@@ -10,7 +10,7 @@ from tricircle.sim.http import SimError, json_response, truthy
 from tricircle.sim.service import ctx, require_admin
 from tricircle.sim.volume import quota
 from tricircle.sim.volume.common import at_least, read_body, state_of
-from tricircle.sim.volume.validation import body_of, validate
+from tricircle.sim.volume.validation import body_of, validate, whole_number
 
 _ABSOLUTE = {  # the limits' names in /limits, and what is used of each
     "volumes": ("maxTotalVolumes", "totalVolumesUsed"),
@@ -58,14 +58,7 @@ def _new_limits(request: web.Request, body: Any, key: str) -> dict[str, int]:
     if bad:
         label = "quota set" if key == "quota_set" else "quota class set"
         raise SimError(400, f"Invalid input received: Bad key(s) in {label}: {', '.join(bad)}")
-    limits = {}
-    for name, value in sent.items():
-        try:
-            limits[name] = int(value)
-        except (TypeError, ValueError):
-            raise SimError(400, f"{name} must be an integer") from None
-        if limits[name] < -1:
-            raise SimError(400, f"{name} must be >= -1")
+    limits = {name: whole_number(value, name, -1) for name, value in sent.items()}
     return limits
 
 

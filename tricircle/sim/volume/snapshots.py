@@ -136,50 +136,23 @@ async def show_snapshot(request: web.Request) -> web.Response:
     return json_response({"snapshot": snapshot_view(request, get_snapshot(request), extended=True)})
 
 
+_COLUMNS = listing.attributes(
+    *listing.RECORD,
+    *("size", "volume_id", "user_id", "progress", "availability_zone", "name"),
+    display_name="name",
+    volume_size="size",
+)
 SNAPSHOTS = listing.Listing(
     "snapshots",
     "Snapshot",
-    listing.attributes(
-        "id",
-        "created_at",
-        "updated_at",
-        "status",
-        "size",
-        "volume_id",
-        "project_id",
-        "user_id",
-        "name",
-        display_name="name",
-        volume_size="size",
-    ),
-    {
-        **listing.attributes(
-            "id",
-            "status",
-            "volume_id",
-            "project_id",
-            "user_id",
-            "progress",
-            "name",
-            "metadata",
-            "availability_zone",
-            volume_size="size",
-        ),
-        "consumes_quota": listing.constant(True),
-    },
+    _COLUMNS,
+    {**_COLUMNS, "metadata": lambda s: s.metadata, "consumes_quota": listing.constant(True)},
     frozenset({"name", "status", "volume_id", "metadata", "availability_zone", "consumes_quota"}),
 )
 
 
 async def list_snapshots(request: web.Request) -> web.Response:
-    query = listing.parse(request, SNAPSHOTS)
-    state = state_of(request)
-    found = [
-        s
-        for s in listing.in_scope(request, query, state.snapshots.values())
-        if listing.matches(s, query)
-    ]
-    shown, extra = listing.page(request, query, found, state.snapshots.get)
+    shown, extra = listing.listed(request, SNAPSHOTS, state_of(request).snapshots.values())
     detail = request.path.endswith("/detail")
     views = [snapshot_view(request, s, detail=detail, extended=detail) for s in shown]
     return json_response({"snapshots": views, **extra})

@@ -100,9 +100,6 @@ class VolumeState:
     def attachments_of(self, volume_id: str) -> list[Attachment]:
         return [a for a in self.attachments.values() if a.volume_id == volume_id]
 
-    def transfer_of(self, volume_id: str) -> Transfer | None:
-        return next((t for t in self.transfers.values() if t.volume_id == volume_id), None)
-
     # -- transitions --
 
     def after(self, delay: float, fn: Callable[[], Any]) -> None:

@@ -115,14 +115,7 @@ TRANSFERS = listing.Listing(
 
 
 async def list_transfers(request: web.Request) -> web.Response:
-    query = listing.parse(request, TRANSFERS)
-    state = state_of(request)
-    found = [
-        t
-        for t in listing.in_scope(request, query, state.transfers.values())
-        if listing.matches(t, query)
-    ]
-    shown, extra = listing.page(request, query, found, state.transfers.get)
+    shown, extra = listing.listed(request, TRANSFERS, state_of(request).transfers.values())
     detail = request.path.endswith("/detail")
     views = [transfer_view(request, t, detail=detail) for t in shown]
     return json_response({"transfers": views, **extra})

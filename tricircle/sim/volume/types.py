@@ -17,14 +17,16 @@ from tricircle.sim.volume.validation import (
     DESCRIPTION,
     KEY_PATTERN,
     body_of,
+    single_item,
     to_bool,
     validate,
 )
 
 ACCESS_KEY = "os-volume-type-access:is_public"
+_SPEC_VALUE = {"type": ["string", "null"], "maxLength": 255}
 _SPECS = {
     "type": "object",
-    "patternProperties": {KEY_PATTERN: {"type": ["string", "null"], "maxLength": 255}},
+    "patternProperties": {KEY_PATTERN: _SPEC_VALUE},
     "additionalProperties": False,
 }
 CREATE = body_of(
@@ -103,19 +105,17 @@ async def list_types(request: web.Request) -> web.Response:
     query = listing.parse(request, TYPES)
     context = ctx(request)
     # Members see public types and the private ones shared with them; admins choose.
-    wanted = query.filters.pop("is_public", None) if context.is_admin else None
-    public = _is_public_filter(wanted)
-    state = state_of(request)
-    found = [
+    wanted = query.filters.pop("is_public", None)
+    public = _is_public_filter(wanted) if context.is_admin else True
+    shared = [
         t
-        for t in state.types.values()
-        if (
+        for t in state_of(request).types.values()
+        if t.visible_to(context)
+        and (
             public is None or t.is_public == public or (public and context.project_id in t.projects)
         )
-        and t.visible_to(context)
-        and listing.matches(t, query)
     ]
-    shown, extra = listing.page(request, query, found, state.types.get)
+    shown, extra = listing.select(request, query, shared)
     return json_response({"volume_types": [type_view(request, t) for t in shown], **extra})
 
 
@@ -236,16 +236,10 @@ async def set_spec(request: web.Request) -> web.Response:
     _policy(request, "types_extra_specs:update")
     vtype = get_type(request)
     key = request.match_info["key"]
-    body = await read_body(request)
-    if not isinstance(body, dict) or key not in body:
-        raise SimError(400, "Request body and URI mismatch")
-    if len(body) > 1:
-        raise SimError(400, "Request body contains too many items")
-    validate(
-        body, {"type": "object", "additionalProperties": _SPECS["patternProperties"][KEY_PATTERN]}
-    )
-    vtype.extra_specs[key] = body[key]
-    return json_response({key: body[key]})
+    value = single_item(await read_body(request), key)
+    validate({key: value}, {"type": "object", "additionalProperties": _SPEC_VALUE})
+    vtype.extra_specs[key] = value
+    return json_response({key: value})
 
 
 async def delete_spec(request: web.Request) -> web.Response:

@@ -144,3 +144,23 @@ def validate(body: Any, schema: dict[str, Any]) -> dict[str, Any]:
 def to_bool(value: Any) -> bool:
     """A boolean that passed BOOLEAN."""
     return str(value).lower() in TRUE_VALUES
+
+
+def whole_number(value: Any, name: str, minimum: int) -> int:
+    """oslo's validate_integer, in its words: "<name> must be an integer", "... >= <min>"."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SimError(400, f"{name} must be an integer") from None
+    if number < minimum:
+        raise SimError(400, f"{name} must be >= {minimum}")
+    return number
+
+
+def single_item(body: Any, key: str) -> Any:
+    """The value of a one-item body `{key: value}` whose key the URL names."""
+    if not isinstance(body, dict) or key not in body:
+        raise SimError(400, "Request body and URI mismatch")
+    if len(body) > 1:
+        raise SimError(400, "Request body contains too many items")
+    return body[key]

@@ -96,20 +96,9 @@ async def show_volume(request: web.Request) -> web.Response:
 
 
 _COLUMNS = listing.attributes(
-    "id",
-    "created_at",
-    "updated_at",
-    "size",
-    "status",
-    "availability_zone",
-    "bootable",
-    "project_id",
-    "user_id",
-    "volume_type_id",
-    "attach_status",
-    "snapshot_id",
-    "source_volid",
-    "name",
+    *listing.RECORD,
+    *("size", "availability_zone", "bootable", "user_id", "volume_type_id", "attach_status"),
+    *("snapshot_id", "source_volid", "name"),
     display_name="name",
 )
 VOLUMES = listing.Listing(
@@ -143,26 +132,14 @@ VOLUMES = listing.Listing(
 
 
 async def list_volumes(request: web.Request) -> web.Response:
-    query = listing.parse(request, VOLUMES)
-    state = state_of(request)
     strict = at_least(request, (3, 2))  # boolean filters take only boolean words from 3.2
-    found = [
-        v
-        for v in listing.in_scope(request, query, state.volumes.values())
-        if listing.matches(v, query, strict_bool=strict)
-    ]
-    shown, extra = listing.page(
-        request, query, found, lambda ident: _visible(request, query, state.volumes.get(ident))
-    )
+    volumes = state_of(request).volumes.values()
+    shown, extra = listing.listed(request, VOLUMES, volumes, strict_bool=strict)
     if request.path.endswith("/detail"):
         views = [volume_detail(request, v, extended=True) for v in shown]
     else:
         views = [volume_summary(request, v) for v in shown]
     return json_response({"volumes": views, **extra})
-
-
-def _visible(request: web.Request, query: listing.Query, volume: Volume | None) -> Volume | None:
-    return volume if volume and listing.in_scope(request, query, [volume]) else None
 
 
 async def volume_summary_totals(request: web.Request) -> web.Response:
