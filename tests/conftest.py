@@ -6,8 +6,22 @@ import pytest
 from sqlalchemy import delete
 
 from tests.databases import BACKENDS, migrated_database
+from tests.leaks import WATCH
 from tricircle.db.engine import Database
 from tricircle.db.schema import metadata
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    WATCH.install()
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs_or_answers() -> Iterator[None]:
+    """Fails the test during which a token or a password reached a log or an error body."""
+    before = len(WATCH.leaks)
+    yield
+    if leaked := WATCH.leaks[before:]:
+        pytest.fail("secrets leaked:\n" + "\n".join(leaked), pytrace=False)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
