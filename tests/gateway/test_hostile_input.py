@@ -47,16 +47,29 @@ async def test_unreadable_json_is_400_on_every_body(gateway, admin, raw) -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="tricircle/kit/mark.py decodes metadata bodies itself and lets RecursionError "
-    "through: it should read them with tricircle.web.http.decode_json",
+    reason="tricircle/kit/mark.py decodes metadata bodies (servers and volumes) itself and "
+    "lets RecursionError and UnicodeDecodeError through: it should use tricircle.web.http."
+    "decode_json",
 )
 async def test_unreadable_metadata_bodies_are_400(gateway, admin) -> None:
     server = await admin.post(SERVERS, boot("target"))
-    for method in ("PUT", "POST"):
-        path = f"{SERVERS}/{server.body['server']['id']}/metadata"
-        for raw in (TOO_DEEP, BAD_UTF8):
-            reply = await admin.call(method, path, data=raw, headers=JSON)
-            assert reply.status == 400, (method, raw[:20], reply.status, reply.body)
+    volume = await admin.post("/volume/v3/volumes", {"volume": {"size": 1}})
+    owners = (
+        f"{SERVERS}/{server.body['server']['id']}",
+        f"/volume/v3/volumes/{volume.body['volume']['id']}",
+    )
+    answers = [
+        (
+            method,
+            owner,
+            raw[:12],
+            (await admin.call(method, f"{owner}/metadata", data=raw, headers=JSON)).status,
+        )
+        for owner in owners
+        for method in ("PUT", "POST")
+        for raw in (TOO_DEEP, BAD_UTF8)
+    ]
+    assert all(status == 400 for *_, status in answers), answers
 
 
 async def test_a_deep_but_decodable_body_is_refused_before_it_is_walked(gateway, admin) -> None:
