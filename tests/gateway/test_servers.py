@@ -45,11 +45,19 @@ async def test_az_picks_a_pod_of_that_az_and_copies_the_flavor(gateway, demo) ->
     assert "pod1" not in holders
 
 
-async def test_servers_spread_over_the_pods_of_an_az(gateway, demo) -> None:
-    for index in range(4):
-        assert (await demo.post(SERVERS, boot(f"vm{index}", az="az2"))).status == 202
+async def test_projects_spread_over_the_pods_of_an_az_and_each_keeps_to_one(
+    gateway, demo, other
+) -> None:
+    for client in (demo, other):
+        for index in range(2):
+            assert (await client.post(SERVERS, boot(f"vm{index}", az="az2"))).status == 202
     counts = {name: len(gateway.sim.pods[name].servers) for name in ("pod2", "pod3")}
     assert counts == {"pod2": 2, "pod3": 2}
+    projects = {
+        name: {s.project_id for s in gateway.sim.pods[name].servers.values()}
+        for name in ("pod2", "pod3")
+    }
+    assert all(len(found) == 1 for found in projects.values()), projects
 
 
 async def test_no_az_lands_somewhere_usable(gateway, demo) -> None:

@@ -167,3 +167,26 @@ async def test_server_paths_cannot_leave_the_server(gateway: Gateway, demo: Clie
         reply = await demo.call(method, f"/compute/v2.1/servers/{server_id}/{tail}", json={})
         assert reply.status == 404, (method, tail, reply.body)
     assert len(gateway.sim.pods["pod1"].compute.servers) == 1
+
+
+async def test_a_projects_volume_and_server_of_one_az_share_a_pod(demo: Client) -> None:
+    """az2 has two pods: what one project makes there must still attach."""
+    from tests.gateway.test_servers import boot
+
+    for index in range(3):
+        reply = await demo.post(
+            f"{V}/volumes", {"volume": {"size": 1, "name": f"v{index}", "availability_zone": "az2"}}
+        )
+        assert reply.status == 202, reply.body
+    volume = await _available(demo, reply.body["volume"]["id"])
+    reply = await demo.post("/compute/v2.1/servers", boot(az="az2"))
+    assert reply.status == 202, reply.body
+    server_id = reply.body["server"]["id"]
+    for _ in range(100):
+        shown = await demo.get(f"/compute/v2.1/servers/{server_id}")
+        if shown.body["server"]["status"] == "ACTIVE":
+            break
+        await asyncio.sleep(0.05)
+    attach = {"volumeAttachment": {"volumeId": volume["id"]}}
+    reply = await demo.post(f"/compute/v2.1/servers/{server_id}/os-volume_attachments", attach)
+    assert reply.status == 200, reply.body

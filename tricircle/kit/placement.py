@@ -12,6 +12,9 @@ from tricircle.web.errors import ApiError, bad_request
 from tricircle.web.services import Services
 
 T = TypeVar("T")
+# A project's resources that must share a pod to work together (a volume attaches only to
+# a server of its own pod): in an AZ of several pods, they go where the project has them.
+TOGETHER = ("server", "volume")
 
 
 async def usable_pods(
@@ -32,7 +35,9 @@ async def choose_pod(
 ) -> PodInfo:
     """A pod of `az` (any, when None) that the project may use and that is up.
 
-    Among several, the one holding the fewest resources of the type, so load spreads.
+    Among several, the pods that already hold the project's servers or volumes come
+    first, so what the project makes in an AZ can be used together; then the one
+    holding the fewest resources of the type, so projects spread over the pods.
     """
     pods = await usable_pods(services, project_id, az)
     if not pods:
@@ -44,6 +49,8 @@ async def choose_pod(
     if not up:
         names = ", ".join(sorted(p.name for p in pods))
         raise ApiError(503, f"No pod of availability zone {az or '(any)'} is up: {names}.")
+    home = await services.routing.pods_holding(TOGETHER, project_id)
+    up = [p for p in up if p.id in home] or up
     load = await services.routing.count_by_pod(resource_type)
     fewest = min(load.get(p.id, 0) for p in up)
     return random.choice([p for p in up if load.get(p.id, 0) == fewest])

@@ -120,9 +120,13 @@ class RoutingTable:
         async with self._db.session() as session:
             return (await session.scalars(query)).all()
 
-    async def pods_holding(self, resource_type: str, project_id: str | None) -> set[str]:
-        """The pods that hold any `resource_type` of the project (of anyone, if None)."""
-        query = select(RoutingEntry.pod_id).where(RoutingEntry.resource_type == resource_type)
+    async def pods_holding(
+        self, resource_type: str | Sequence[str], project_id: str | None
+    ) -> set[str]:
+        """The pods that hold any `resource_type` (or any of several) of the project
+        (of anyone, if None)."""
+        types = [resource_type] if isinstance(resource_type, str) else list(resource_type)
+        query = select(RoutingEntry.pod_id).where(RoutingEntry.resource_type.in_(types))
         if project_id is not None:
             query = query.where(RoutingEntry.project_id == project_id)
         async with self._db.session() as session:
