@@ -50,5 +50,11 @@ def test_context_is_admin_drives_the_admin_flag_and_the_admin_rules(tmp_path: Pa
     operator, admin = context("operator"), context("admin")
     assert policy.with_admin_flag(operator).is_admin
     assert not policy.with_admin_flag(admin).is_admin
-    for rule in ("tricircle:pods:write", "compute:servers:any_project", "compute:flavors:private"):
+    for rule in (
+        "tricircle:pods:write",
+        "compute:any_project",
+        "volume:any_project",
+        "compute:flavors:private",
+        "volume:types:private",
+    ):
         assert policy.allows(rule, operator) and not policy.allows(rule, admin), rule

@@ -32,9 +32,9 @@ DEFAULTS = [
     policy.RuleDefault("tricircle:jobs:write", "rule:admin_api", "Redo and delete jobs."),
     # compute decisions the gateway takes itself
     policy.RuleDefault("compute:servers:all_tenants", "rule:admin_api", "List every project."),
-    policy.RuleDefault(
-        "compute:servers:any_project", "rule:context_is_admin", "Any project's server by id."
-    ),
+    # a routed resource of any project by its id, per service (as Nova's and Cinder's admins)
+    policy.RuleDefault("compute:any_project", "rule:context_is_admin", "Any project's servers."),
+    policy.RuleDefault("volume:any_project", "rule:context_is_admin", "Any project's volumes."),
     policy.RuleDefault(
         "compute:flavors:private", "rule:context_is_admin", "Every private flavor, any access."
     ),
@@ -43,6 +43,9 @@ DEFAULTS = [
     policy.RuleDefault("compute:keypairs:other_user", "rule:admin_api", "Other users' keys."),
     policy.RuleDefault("compute:hypervisors", "rule:admin_api", "Hypervisors of every pod."),
     policy.RuleDefault("compute:services", "rule:admin_api", "Compute services of every pod."),
+    policy.RuleDefault(
+        "volume:types:private", "rule:context_is_admin", "Every private type; extra specs."
+    ),
     policy.RuleDefault("compute:availability_zones:detail", "rule:admin_api", "AZ hosts."),
     policy.RuleDefault("volume:types:manage", "rule:admin_api", "Manage volume types."),
     policy.RuleDefault("volume:all_tenants", "rule:admin_api", "List every project's volumes."),
