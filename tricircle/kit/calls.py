@@ -25,7 +25,7 @@ from tricircle.kit.microversions import (
 )
 from tricircle.kit.service import Microversioned, OpenStackService, service_of
 from tricircle.pods.catalog import endpoint_of
-from tricircle.pods.client import PodResponse
+from tricircle.pods.client import PodResponse, PodUnavailable, not_accepted
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.discovery import service_root
 from tricircle.web.middleware import Handler
@@ -133,3 +133,11 @@ def relay(request: web.Request, pod: PodInfo, answer: PodResponse) -> web.Respon
     if "Location" in response.headers:
         response.headers["Location"] = response.headers["Location"].replace(root, top)
     return response
+
+
+def taken(pod: PodInfo, answer: PodResponse) -> PodResponse:
+    """The answer to a create, unless the pod says it did not take it on (then another pod
+    may be asked: see kit.placement.create_in_az)."""
+    if not_accepted(answer.status):
+        raise PodUnavailable(pod, f"answered {answer.status}", sent=False)
+    return answer

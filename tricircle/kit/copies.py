@@ -79,9 +79,13 @@ async def drop_copies(request: web.Request, copier: Copier[Any], top_id: str) ->
             await services.routing.remove(entry.id)
 
 
-def copy_failed(pod: PodInfo, what: str, answer: PodResponse) -> ApiError:
-    """The pod refused to take a copy: the client's call cannot go on there."""
+class CopyFailed(ApiError):
+    """The pod refused to take a copy: the client's call cannot go on there (it may
+    elsewhere: nothing the client asked for was made yet)."""
+
+
+def copy_failed(pod: PodInfo, what: str, answer: PodResponse) -> CopyFailed:
     LOG.warning("pod %s refused to %s: %s %s", pod.name, what, answer.status, answer.body[:500])
-    return ApiError(
+    return CopyFailed(
         502 if answer.status < 500 else 503, f"Pod {pod.name} in {pod.az_name} could not {what}."
     )

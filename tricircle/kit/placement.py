@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Awaitable, Callable, Collection
 from typing import TypeVar
 
+from tricircle.kit.copies import CopyFailed
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, bad_request
 from tricircle.web.services import Services
 
+LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 # A project's resources that must share a pod to work together (a volume attaches only to
 # a server of its own pod): in an AZ of several pods, they go where the project has them.
@@ -63,10 +66,11 @@ async def create_in_az(
     resource_type: str,
     create: Callable[[PodInfo], Awaitable[T]],
 ) -> T:
-    """`create(pod)` in a pod of the AZ; a pod that could not even be reached is passed
-    over for the next one. A create that reached its pod and got no answer is not
-    repeated elsewhere: the pod may have acted on it (the mark and the reconciler
-    settle it), so the client gets the error."""
+    """`create(pod)` in a pod of the AZ; a pod that surely did not act on it (it could
+    not be reached, refused a copy, or answered that it is unavailable) is passed over
+    for the next one. A create that reached its pod and got no answer is not repeated
+    elsewhere: the pod may have acted on it (the mark and the reconciler settle it),
+    so the client gets the error."""
     tried: set[str] = set()
     while True:
         pod = await choose_pod(services, project_id, az, resource_type, excluded=tried)
@@ -75,4 +79,7 @@ async def create_in_az(
         except PodUnavailable as exc:
             if exc.sent:
                 raise
-            tried.add(pod.id)
+            LOG.warning("create in pod %s not taken (%s); trying another", pod.name, exc.reason)
+        except CopyFailed as exc:
+            LOG.warning("create in pod %s not taken (%s); trying another", pod.name, exc.message)
+        tried.add(pod.id)

@@ -17,7 +17,7 @@ from aiohttp import web
 from cachetools import TTLCache
 
 from tricircle.jobs.queue import mark_deleted
-from tricircle.kit.calls import call_pod, relay
+from tricircle.kit.calls import call_pod, relay, taken
 from tricircle.kit.mark import guarded_metadata_body
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, not_found
@@ -156,7 +156,7 @@ async def create_routed(
     cannot be written the resource is deleted again, leaving no orphan."""
     services, context = services_of(request), context_of(request)
     path = f"/{resource.collection}"
-    answer = await call_pod(request, pod, "POST", path, json=body)
+    answer = taken(pod, await call_pod(request, pod, "POST", path, json=body))
     if answer.ok:
         created = answer.json()[singular]["id"]
         try:

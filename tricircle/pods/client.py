@@ -22,10 +22,11 @@ LOG = logging.getLogger(__name__)
 
 
 class PodUnavailable(Exception):
-    """The pod did not answer: refused, reset, or too slow.
+    """The pod did not answer: refused, reset, or too slow; or it answered that it cannot.
 
-    `sent` is False only when the request surely never reached the pod (no connection),
-    so it may go to another pod; otherwise the pod may have acted on it.
+    `sent` is False when the pod surely did not act on the request (no connection, a
+    read, or an answer saying it is unavailable), so it may go to another pod;
+    otherwise the pod may have acted on it.
     """
 
     def __init__(self, pod: PodInfo, reason: str, *, sent: bool = True) -> None:
@@ -102,25 +103,37 @@ class PodClient:
             ) as response:
                 answer = PodResponse(response.status, response.headers, await response.read())
         except (aiohttp.ClientError, TimeoutError) as exc:
-            failure = _unavailable(pod, exc, limit.total)
+            failure = _unavailable(pod, exc, limit.total, acts=method not in _READS)
             LOG.warning("%s %s to pod %s failed: %r", method, path, pod.name, exc)
             self.health.failed(pod, failure.reason)
             raise failure from exc
-        if answer.status in _POD_TROUBLE:
+        if is_trouble(answer.status):
             self.health.failed(pod, f"answered {answer.status}")
         else:
             self.health.answered(pod)
         return answer
 
 
-# Answers that speak of the pod's trouble rather than of the call.
-_POD_TROUBLE = (502, 503, 504)
+_READS = ("GET", "HEAD")
 
 
-def _unavailable(pod: PodInfo, exc: Exception, timeout: float | None) -> PodUnavailable:
+def is_trouble(status: int) -> bool:
+    """An answer that speaks of the pod's trouble rather than of the call
+    (501 is a call the pod does not implement)."""
+    return status >= 500 and status != 501
+
+
+def not_accepted(status: int) -> bool:
+    """An answer by which the pod says it did not take the request on."""
+    return status in (502, 503, 504)
+
+
+def _unavailable(
+    pod: PodInfo, exc: Exception, timeout: float | None, *, acts: bool
+) -> PodUnavailable:
     """The failure in the user's terms; the exception itself goes to the log."""
     if isinstance(exc, aiohttp.ClientConnectorError):
         return PodUnavailable(pod, "could not be reached", sent=False)
     if isinstance(exc, TimeoutError):
-        return PodUnavailable(pod, f"did not answer within {timeout:g} s")
-    return PodUnavailable(pod, "broke off the connection")
+        return PodUnavailable(pod, f"did not answer within {timeout:g} s", sent=acts)
+    return PodUnavailable(pod, "broke off the connection", sent=acts)

@@ -4,15 +4,17 @@ A pod's admin state (up/down/maintenance, in the database) says whether it shoul
 be used; its health says whether it answers. Health is learned from every call the
 gateway makes to a pod, whatever the service, and from a probe of every pod at a
 fixed interval, so a pod that hangs is known within seconds even when no call goes
-to it. A few consecutive failures mark a pod down: lists answer for it from the
-routing table at once, writes to it fail at once and new resources go elsewhere.
-One answer brings it back.
+to it. A pod is marked down when `down_after` of its last twice `down_after` outcomes
+failed (a pod that refuses or hangs within a few calls; one that fails every other
+call too): lists answer for it from the routing table at once, writes to it fail at
+once and new resources go elsewhere. `down_after` successes in a row bring it back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 
 from tricircle.pods.directory import PodInfo
@@ -25,8 +27,15 @@ Probe = Callable[[PodInfo], Awaitable[str | None]]
 class PodHealth:
     def __init__(self, *, down_after: int = 3) -> None:
         self._down_after = down_after
-        self._failures: dict[str, int] = {}
+        self._outcomes: dict[str, deque[bool]] = {}  # pod id -> its last outcomes, True: failed
         self._down: dict[str, str] = {}  # pod id -> why
+
+    def _record(self, pod_id: str, failed: bool) -> deque[bool]:
+        outcomes = self._outcomes.get(pod_id)
+        if outcomes is None:
+            outcomes = self._outcomes[pod_id] = deque(maxlen=2 * self._down_after)
+        outcomes.append(failed)
+        return outcomes
 
     def is_down(self, pod_id: str) -> bool:
         return pod_id in self._down
@@ -35,13 +44,19 @@ class PodHealth:
         return self._down.get(pod_id)
 
     def answered(self, pod: PodInfo) -> None:
-        self._failures.pop(pod.id, None)
-        if self._down.pop(pod.id, None) is not None:
+        outcomes = self._record(pod.id, False)
+        if pod.id not in self._down:
+            return
+        recent = list(outcomes)[-self._down_after :]
+        if len(recent) == self._down_after and not any(recent):
+            del self._down[pod.id]
             LOG.info("pod %s answers again", pod.name)
 
     def failed(self, pod: PodInfo, reason: str) -> None:
-        count = self._failures[pod.id] = self._failures.get(pod.id, 0) + 1
-        if count >= self._down_after and pod.id not in self._down:
+        outcomes = self._record(pod.id, True)
+        if pod.id in self._down:
+            self._down[pod.id] = reason  # the latest reason is the one to tell
+        elif sum(outcomes) >= self._down_after:
             self._down[pod.id] = reason
             LOG.warning("pod %s marked down: %s", pod.name, reason)
 

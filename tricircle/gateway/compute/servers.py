@@ -11,7 +11,7 @@ from tricircle.gateway.compute.copies import ensure_flavor, ensure_keypair, find
 from tricircle.gateway.compute.flavors import visible_flavor
 from tricircle.gateway.image import resolve_image
 from tricircle.gateway.volume.volumes import SNAPSHOTS, VOLUMES
-from tricircle.kit.calls import call_pod, relay
+from tricircle.kit.calls import call_pod, relay, taken
 from tricircle.kit.placement import create_in_az
 from tricircle.kit.routed import RoutedResource, find_route, forward_routed
 from tricircle.pods.directory import PodInfo
@@ -103,7 +103,9 @@ async def create_server(request: web.Request) -> web.Response:
         sent["metadata"] = {**(sent.get("metadata") or {}), MARK_KEY: MARK_VALUE}
         if keypair is not None:
             await ensure_keypair(request, pod, keypair)
-        answer = await call_pod(request, pod, "POST", "/servers", json={**body, "server": sent})
+        answer = taken(
+            pod, await call_pod(request, pod, "POST", "/servers", json={**body, "server": sent})
+        )
         if answer.status == 202:
             await _record(request, pod, answer.json())
         return relay(request, pod, answer)

@@ -5,6 +5,7 @@ from aiohttp import web
 from tricircle.kit.calls import call_pod
 from tricircle.kit.service import OpenStackService
 from tricircle.openstack_errors import glance_error
+from tricircle.pods.client import PodUnavailable, is_trouble
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import bad_request
 
@@ -17,6 +18,8 @@ async def resolve_image(request: web.Request, pod: PodInfo, ref: str) -> str:
     answer = await call_pod(request, pod, "GET", f"/v2/images/{image_id}", service=IMAGE)
     if answer.ok:
         return image_id
+    if is_trouble(answer.status):
+        raise PodUnavailable(pod, f"answered {answer.status}", sent=False)
     by_name = await call_pod(request, pod, "GET", "/v2/images", params={"name": ref}, service=IMAGE)
     if by_name.ok:
         images = by_name.json().get("images", [])
