@@ -190,3 +190,34 @@ async def test_a_projects_volume_and_server_of_one_az_share_a_pod(demo: Client) 
     attach = {"volumeAttachment": {"volumeId": volume["id"]}}
     reply = await demo.post(f"/compute/v2.1/servers/{server_id}/os-volume_attachments", attach)
     assert reply.status == 200, reply.body
+
+
+async def test_a_snapshot_stays_routed_until_its_pod_has_deleted_it(
+    gateway: Gateway, demo: Client
+) -> None:
+    """Cinder deletes a snapshot after its 202: until the pod no longer has it the gateway
+    shows it (deleting) rather than a 404, so a client waiting for it to go, as the CLI and
+    openstacksdk do, deletes its volume only once the pod lets it; nothing is left."""
+    reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az1"}})
+    volume = await _available(demo, reply.body["volume"]["id"])
+    reply = await demo.post(f"{V}/snapshots", {"snapshot": {"volume_id": volume["id"]}})
+    snapshot = f"{V}/snapshots/{reply.body['snapshot']['id']}"
+    for _ in range(100):
+        if (await demo.get(snapshot)).body["snapshot"]["status"] == "available":
+            break
+        await asyncio.sleep(0.05)
+    assert (await demo.delete(snapshot)).status == 202
+    shown = await demo.get(snapshot)
+    assert (shown.status, shown.body["snapshot"]["status"]) == (200, "deleting"), shown.body
+    while (await demo.get(snapshot)).status != 404:
+        await asyncio.sleep(0.05)
+    reply = await demo.delete(f"{V}/volumes/{volume['id']}")
+    assert reply.status == 202, reply.body
+    pod = gateway.sim.pods["pod1"].volume
+    for _ in range(100):
+        if not pod.volumes:
+            break
+        await asyncio.sleep(0.05)
+    assert not pod.volumes and not pod.snapshots
+    routes = await gateway.services.routing.page(resource_type="snapshot")
+    assert routes == []

@@ -9,6 +9,7 @@ are merged over the pods by tricircle/listing/collection.py.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 from aiohttp import web
@@ -16,10 +17,17 @@ from aiohttp import web
 from tricircle.db.models import RoutingEntry
 from tricircle.gateway.image import resolve_image
 from tricircle.gateway.volume.types import default_type, ensure_type, visible_type
+from tricircle.kit.calls import call_pod, relay
 from tricircle.kit.fanout import ask_each
 from tricircle.kit.links import next_link
 from tricircle.kit.placement import create_in_az, usable_pods
-from tricircle.kit.routed import RoutedResource, create_routed, find_route, forward_routed
+from tricircle.kit.routed import (
+    RoutedResource,
+    create_routed,
+    ensure_up,
+    find_route,
+    forward_routed,
+)
 from tricircle.listing.collection import Collection, ListQuery, merged_list
 from tricircle.listing.engine import Item
 from tricircle.listing.ordering import Ordering, SortField
@@ -38,7 +46,10 @@ VOLUMES = RoutedResource(
     "Volume {id} could not be found.",
     ("action", "metadata", "metadata/*", "encryption", "encryption/*"),
 )
-# Cinder deletes these at once or fails them in place: their routes go with the pod's 202
+# Cinder deletes snapshots and backups after its 202 (deleting, then gone), and the
+# attachments and transfers at once; none of them has a cleanup inventory, so a route goes
+# with the pod's 202 (attachments, transfers) or once the pod no longer has it (see
+# `_delete_in_pod`)
 SNAPSHOTS = RoutedResource(
     "snapshot",
     "snapshots",
@@ -169,6 +180,24 @@ async def create_transfer(request: web.Request) -> web.Response:
     return await _create_beside_volume(request, TRANSFERS, "transfer", "volume_id", TRANSFER)
 
 
+# what the pod deletes after its 202: the gateway shows it (deleting) until it is gone
+_DELETED_LATER = (SNAPSHOTS, BACKUPS)
+
+
+async def _delete_in_pod(request: web.Request, resource: RoutedResource) -> web.Response:
+    """The delete passed to the pod, the route kept: a route dropped at the pod's 202 made
+    the gateway answer 404 for a snapshot the pod still held (deleting), and a client that
+    waited for it to go deleted its volume too early, which the pod refused (the volume
+    still had a snapshot): the volume stayed behind. The owner's first look that the pod
+    answers 404 drops the route (`forward_routed`)."""
+    top_id = request.match_info["id"]
+    _, pod = await find_route(request, resource, top_id)
+    ensure_up(services_of(request), pod)
+    path = f"/{resource.collection}/{quote(top_id, safe='')}"
+    answer = await call_pod(request, pod, "DELETE", path, params=request.query or None)
+    return relay(request, pod, answer)
+
+
 def _routed(resource: RoutedResource) -> None:
     """The resource by id and its sub-resources, passed to its pod."""
     collection = resource.collection
@@ -177,6 +206,8 @@ def _routed(resource: RoutedResource) -> None:
     async def one(request: web.Request) -> web.Response:
         if request.method not in methods:
             raise web.HTTPMethodNotAllowed(request.method, list(methods))
+        if request.method == "DELETE" and resource in _DELETED_LATER:
+            return await _delete_in_pod(request, resource)
         return await forward_routed(request, resource, request.match_info["id"])
 
     async def sub(request: web.Request) -> web.Response:
