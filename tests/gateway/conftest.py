@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -21,20 +22,40 @@ async def sim() -> AsyncIterator[SimCloud]:
     await cloud.stop()
 
 
+GatewayFactory = Callable[..., Awaitable[Gateway]]
+
+
 @pytest.fixture
-async def gateway(sim: SimCloud, sqlite_url: str, sqlite_db: Database) -> AsyncIterator[Gateway]:
-    """Three pods in two AZs behind a gateway, with two flavors."""
-    gateway = Gateway(sim, sqlite_url)
-    await gateway.start()
-    admin = await gateway.client("admin")
-    for name, az in (("pod1", "az1"), ("pod2", "az2"), ("pod3", "az2")):
-        await gateway.add_pod(admin, name, az)
-    for flavor_id, name, ram, vcpus, disk in FLAVORS:
-        flavor = {"id": flavor_id, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}
-        reply = await admin.post("/compute/v2.1/flavors", {"flavor": flavor})
-        assert reply.status == 200, reply.body
-    yield gateway
-    await gateway.stop()
+async def make_gateway(
+    sim: SimCloud, sqlite_url: str, sqlite_db: Database
+) -> AsyncIterator[GatewayFactory]:
+    """Three pods in two AZs behind a gateway, with two flavors; `pods` options override
+    the gateway's ``[pods]`` settings."""
+    started: list[Gateway] = []
+
+    async def make(**pods: Any) -> Gateway:
+        gateway = Gateway(sim, sqlite_url)
+        for name, value in pods.items():
+            gateway.conf.set_override(name, value, "pods")
+        await gateway.start()
+        started.append(gateway)
+        admin = await gateway.client("admin")
+        for name, az in (("pod1", "az1"), ("pod2", "az2"), ("pod3", "az2")):
+            await gateway.add_pod(admin, name, az)
+        for flavor_id, name, ram, vcpus, disk in FLAVORS:
+            flavor = {"id": flavor_id, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}
+            reply = await admin.post("/compute/v2.1/flavors", {"flavor": flavor})
+            assert reply.status == 200, reply.body
+        return gateway
+
+    yield make
+    for gateway in started:
+        await gateway.stop()
+
+
+@pytest.fixture
+async def gateway(make_gateway: GatewayFactory) -> Gateway:
+    return await make_gateway()
 
 
 @pytest.fixture
