@@ -26,6 +26,7 @@ class Pods:
 
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], dict[str, BottomObject]] = {}
+        self.unmarked: set[str] = set()  # bottom ids of objects whose mark was taken off
         self.down: set[str] = set()
 
     def create(
@@ -45,6 +46,11 @@ class Pods:
 
     async def delete(self, pod: Pod, resource_type: str, bottom_id: str) -> None:
         self.objects.get((pod.name, resource_type), {}).pop(bottom_id, None)
+
+    async def exists(self, pod: Pod, resource_type: str, bottom_id: str) -> bool:
+        return bottom_id in self.objects.get((pod.name, resource_type), {}) or (
+            bottom_id in self.unmarked
+        )
 
 
 async def _pods(db: Database, *names: str) -> list[Pod]:
@@ -111,6 +117,17 @@ async def test_entries_whose_bottom_is_gone_are_removed(db: Database) -> None:
     findings = await Reconciler(db, pods, ["server"], grace=60).run()
     assert findings["removed_entries"] == ["pod1/server/vm-gone"]
     assert await _entries(db) == {("vm-1", pod.id, kept)}
+
+
+async def test_an_entry_whose_object_lost_its_mark_is_kept(db: Database) -> None:
+    """The pod shows the object to the gateway's look: it only lost its mark there."""
+    [pod] = await _pods(db, "pod1")
+    pods = Pods()
+    pods.unmarked.add("b-vm-1")
+    await _route(db, pod, "server", "vm-1", "b-vm-1")
+    findings = await Reconciler(db, pods, ["server"], grace=60).run()
+    assert findings["removed_entries"] == []
+    assert await _entries(db) == {("vm-1", pod.id, "b-vm-1")}
 
 
 async def test_an_unreachable_pod_is_skipped_not_emptied(db: Database) -> None:

@@ -109,6 +109,15 @@ class PodsInventory:
             if marker is None:
                 return found
 
+    async def exists(self, pod: Pod, resource_type: str, bottom_id: str) -> bool:
+        kind = _kind(resource_type)
+        shown = await self._call(PodInfo.of(pod), kind, "GET", f"/{kind.collection}/{bottom_id}")
+        if shown.status == 404:
+            return False
+        if not shown.ok:
+            raise RetryableError(f"pod {pod.name} showed {kind.singular} with {shown.status}")
+        return True
+
     async def delete(self, pod: Pod, resource_type: str, bottom_id: str) -> None:
         """Deletes the object and returns once the pod no longer has it (Nova and Cinder
         delete asynchronously)."""

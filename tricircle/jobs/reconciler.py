@@ -57,6 +57,10 @@ class PodInventory(Protocol):
         """Delete one object; an object already gone is not an error."""
         ...
 
+    async def exists(self, pod: Pod, resource_type: str, bottom_id: str) -> bool:
+        """Whether the pod still has the object, marked or not."""
+        ...
+
 
 class Reconciler:
     def __init__(
@@ -143,6 +147,10 @@ class Reconciler:
                 findings["adopted"].append(where)
         for entry in entries:
             if entry.bottom_id is None or entry.bottom_id in present or entry.updated_at > cutoff:
+                continue
+            # not listed as ours; its mark may have been taken off in the pod: only an
+            # object that is really gone loses its route
+            if await self.inventory.exists(pod, resource_type, entry.bottom_id):
                 continue
             await self._remove_entry(entry)
             findings["removed_entries"].append(f"{pod.name}/{resource_type}/{entry.top_id}")
