@@ -26,7 +26,7 @@ from tricircle.pods.health import PodHealth
 from tricircle.pods.routing import SERVER, RoutingTable
 from tricircle.sim import Faults, SimCloud
 
-LATENCY = 2.0  # every pod call of the create takes this long; the kill lands in the second
+LATENCY = 0.5  # every pod call of the create takes this long
 
 
 def free_port() -> int:
@@ -97,8 +97,10 @@ async def test_reconciler_adopts_what_a_killed_gateway_left(sim: SimCloud, tmp_p
             first = await demo.post("/compute/v2.1/servers", boot)  # copies the flavor
             assert first.status == 202
             sim.pods["pod1"].faults = Faults(latency=LATENCY)
+            seen = sim.pods["pod1"].arrived
             create = asyncio.create_task(demo.post("/compute/v2.1/servers", boot))
-            await asyncio.sleep(LATENCY * 1.5)  # the image lookup is done; the create is in the pod
+            # killed the moment the create reaches the pod, which then makes the server
+            await sim.pods["pod1"].received("POST /compute/v2.1/servers", after=seen)
             gateway.send_signal(signal.SIGKILL)
             await gateway.wait()
             with contextlib.suppress(aiohttp.ClientError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -54,6 +55,11 @@ class FaultGate:
     def __init__(self) -> None:
         self.faults = Faults()
         self._changed = asyncio.Event()
+        # "METHOD /path" of the latest requests as they arrive, before any fault, and how
+        # many arrived in all: tests act at the moment a call reaches the pod rather than
+        # after guessed sleeps
+        self.arrivals: deque[str] = deque(maxlen=10_000)
+        self.arrived = 0
 
     def set(self, faults: Faults) -> None:
         self.faults = faults
@@ -81,6 +87,8 @@ class FaultGate:
             # A real service has the whole request before it is slow: a client that goes
             # away during the delay still gets its create done, as with a real pod.
             await request.read()
+            self.arrivals.append(f"{request.method} {request.path}")
+            self.arrived += 1
             await self.apply()
             return await handler(request)
 

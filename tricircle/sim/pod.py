@@ -129,6 +129,24 @@ class Pod:
             task = asyncio.get_running_loop().create_task(self._listen())
             task.add_done_callback(lambda t: t.exception())
 
+    @property
+    def arrived(self) -> int:
+        """How many requests the pod has received."""
+        return self._gate.arrived
+
+    async def received(self, call: str, *, after: int = 0, timeout: float = 10.0) -> None:
+        """Returns once a request starting with `call` (e.g. "POST /compute/v2.1/servers")
+        arrived, among those after the first `after` (a count from `arrived`)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            new = self._gate.arrived - after
+            recent = list(self._gate.arrivals)[-new:] if new > 0 else []
+            if any(a.startswith(call) for a in recent):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{self.name} never received {call}")
+            await asyncio.sleep(0.005)
+
     async def set_faults(self, faults: Faults) -> None:
         """Like assigning `faults`, and waits until the pod listens again when it came back."""
         self.faults = faults
