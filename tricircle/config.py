@@ -100,6 +100,15 @@ _PODS = [
     cfg.IntOpt(
         "connections_per_pod", default=100, min=1, help="Open connections kept to each pod."
     ),
+    cfg.StrOpt(
+        "collation",
+        default="case_insensitive",
+        choices=[
+            ("case_insensitive", "the pods' databases ignore case (MariaDB, MySQL)"),
+            ("binary", "they compare text byte by byte (PostgreSQL with the C collation)"),
+        ],
+        help="How the pods' databases order text: a merged list sorts names as they do.",
+    ),
     cfg.IntOpt(
         "fanout_per_request",
         default=16,

@@ -56,6 +56,9 @@ class Ordering:
 
     fields: tuple[SortField, ...]
     id_field: str = "id"
+    # how the pods' databases compare text: MariaDB and MySQL (the usual OpenStack
+    # database) ignore case, so a pod's pages come in that order and the merge must agree
+    case_insensitive: bool = True
 
     @cached_property
     def _names(self) -> tuple[str, ...]:
@@ -87,13 +90,15 @@ class Ordering:
         view = self._decoder.decode(raw)
         keys, id_slot = self._slots
         values = tuple(getattr(view, slot) for slot in keys)
-        return SortKey(_comparable(values), self._descending), getattr(view, id_slot)
+        return SortKey(self._comparable(values), self._descending), getattr(view, id_slot)
 
     def key_of(self, item: dict[str, Any]) -> SortKey:
         values = tuple(item.get(f.field) for f in self.fields)
-        return SortKey(_comparable(values), self._descending)
+        return SortKey(self._comparable(values), self._descending)
 
-
-def _comparable(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    # JSON mixes bools, numbers and strings in one field seldom, but never let that raise
-    return tuple(v if v is None or isinstance(v, (int, float, str)) else str(v) for v in values)
+    def _comparable(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        # JSON mixes bools, numbers and strings in one field seldom, but never let that raise
+        found = (v if v is None or isinstance(v, (int, float, str)) else str(v) for v in values)
+        if not self.case_insensitive:
+            return tuple(found)
+        return tuple(v.casefold() if isinstance(v, str) else v for v in found)

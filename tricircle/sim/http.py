@@ -211,6 +211,9 @@ class Microversions:
 
 def _null_first(value: Any) -> tuple[int, Any]:
     # SQL databases order NULLs before values in ascending order (MySQL, SQLite); mirror that.
+    # Text compares as the services' MariaDB/MySQL tables collate it: case-insensitively.
+    if isinstance(value, str):
+        return (1, value.casefold())
     return (0, "") if value is None else (1, value)
 
 
