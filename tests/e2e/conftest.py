@@ -1,1 +1,8 @@
-from tests.gateway.conftest import admin, demo, gateway, other, sim  # noqa: F401 - shared fixtures
+from tests.gateway.conftest import (  # noqa: F401 - shared fixtures
+    admin,
+    demo,
+    gateway,
+    make_gateway,
+    other,
+    sim,
+)

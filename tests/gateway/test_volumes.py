@@ -221,3 +221,172 @@ async def test_a_snapshot_stays_routed_until_its_pod_has_deleted_it(
     assert not pod.volumes and not pod.snapshots
     routes = await gateway.services.routing.page(resource_type="snapshot")
     assert routes == []
+
+
+def _mv(version: str) -> dict[str, str]:
+    return {"OpenStack-API-Version": f"volume {version}"}
+
+
+async def test_an_unknown_filter_is_refused_even_with_nothing_to_list(demo: Client) -> None:
+    """From 3.31 Cinder refuses a member's unknown filter; with no volumes yet no pod holds
+    any, and one the project may use still judges the query."""
+    for path in ("/volumes", "/volumes/detail", "/snapshots", "/backups/detail"):
+        reply = await demo.get(f"{V}{path}?no_such_filter=1", headers=_mv("3.31"))
+        assert reply.status == 400, (path, reply.body)
+        assert "no_such_filter" in reply.body["badRequest"]["message"]
+        reply = await demo.get(f"{V}{path}?no_such_filter=1", headers=_mv("3.30"))
+        assert reply.status == 200, (path, reply.body)
+    await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az1"}})
+    reply = await demo.get(f"{V}/volumes?no_such_filter=1", headers=_mv("3.31"))
+    assert reply.status == 400, reply.body
+
+
+async def test_a_member_sees_the_extra_specs_cinder_shows_members(
+    admin: Client, demo: Client
+) -> None:
+    specs = {"acme:tier": "gold", "multiattach": "<is> True"}
+    reply = await admin.post(f"{V}/types", {"volume_type": {"name": "t", "extra_specs": specs}})
+    assert reply.status == 200, reply.body
+    assert reply.body["volume_type"]["extra_specs"] == specs
+    assert "qos_specs_id" not in reply.body["volume_type"]
+    type_path = f"{V}/types/{reply.body['volume_type']['id']}"
+    shown = (await demo.get(type_path)).body["volume_type"]
+    assert shown["extra_specs"] == {"multiattach": "<is> True"} and "qos_specs_id" not in shown
+    listed = (await demo.get(f"{V}/types")).body["volume_types"]
+    assert [t["extra_specs"] for t in listed if t["name"] == "t"] == [{"multiattach": "<is> True"}]
+    reply = await demo.get(f"{type_path}/extra_specs")
+    assert reply.body == {"extra_specs": {"multiattach": "<is> True"}}, reply.body
+    assert (await demo.get(f"{type_path}/extra_specs/acme:tier")).status == 404
+    assert (await demo.get(f"{type_path}/extra_specs/multiattach")).status == 200
+    shown = (await admin.get(type_path)).body["volume_type"]
+    assert shown["extra_specs"] == specs and shown["qos_specs_id"] is None
+
+
+async def test_the_plain_snapshot_list_shows_cinders_summary_view(demo: Client) -> None:
+    reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az1"}})
+    volume = await _available(demo, reply.body["volume"]["id"])
+    body = {"snapshot": {"volume_id": volume["id"], "name": "s", "metadata": {"k": "v"}}}
+    assert (await demo.post(f"{V}/snapshots", body)).status == 202
+    (snapshot,) = (await demo.get(f"{V}/snapshots")).body["snapshots"]
+    assert set(snapshot) == {
+        *("id", "created_at", "updated_at", "name", "description", "volume_id", "status"),
+        *("size", "metadata"),
+    }
+    assert (snapshot["volume_id"], snapshot["metadata"]) == (volume["id"], {"k": "v"})
+    (detail,) = (await demo.get(f"{V}/snapshots/detail")).body["snapshots"]
+    assert "os-extended-snapshot-attributes:project_id" in detail
+
+
+async def test_with_count_counts_over_the_pods(demo: Client) -> None:
+    for index, az in enumerate(("az1", "az2", "az1")):
+        volume = {"size": 1, "name": f"c{index}", "availability_zone": az}
+        assert (await demo.post(f"{V}/volumes", {"volume": volume})).status == 202
+    reply = await demo.get(f"{V}/volumes?with_count=true&limit=1", headers=_mv("3.45"))
+    assert reply.body["count"] == 3 and len(reply.body["volumes"]) == 1, reply.body
+    marker = reply.body["volumes"][0]["id"]
+    reply = await demo.get(
+        f"{V}/volumes/detail?with_count=true&name=c1&marker={marker}", headers=_mv("3.45")
+    )
+    assert reply.body["count"] == 1, reply.body
+    reply = await demo.get(f"{V}/volumes?with_count=false", headers=_mv("3.45"))
+    assert "count" not in reply.body and len(reply.body["volumes"]) == 3
+    reply = await demo.get(f"{V}/volumes?with_count=true", headers=_mv("3.44"))
+    assert "count" not in reply.body
+    reply = await demo.get(f"{V}/snapshots?with_count=true", headers=_mv("3.45"))
+    assert reply.body == {"snapshots": [], "count": 0}, reply.body
+
+
+async def _type(admin: Client, name: str, **fields: Any) -> str:
+    reply = await admin.post(f"{V}/types", {"volume_type": {"name": name, **fields}})
+    assert reply.status == 200, reply.body
+    return reply.body["volume_type"]["id"]
+
+
+def _pod_type_id(gateway: Gateway, pod: str, name: str) -> str:
+    (found,) = [t.id for t in gateway.sim.pods[pod].volume.types.values() if t.name == name]
+    return found
+
+
+async def test_volumes_name_their_type_by_the_tops_id(
+    gateway: Gateway, admin: Client, demo: Client
+) -> None:
+    """A pod's copy of a type has the pod's own id; answers show the top's."""
+    fast = await _type(admin, "fast")
+    at = _mv("3.63")
+    body = {"volume": {"size": 1, "volume_type": "fast", "availability_zone": "az1"}}
+    reply = await demo.post(f"{V}/volumes", body, headers=at)
+    assert reply.status == 202, reply.body
+    assert reply.body["volume"]["volume_type_id"] == fast
+    volume_id = reply.body["volume"]["id"]
+    assert _pod_type_id(gateway, "pod1", "fast") != fast
+    shown = (await demo.get(f"{V}/volumes/{volume_id}", headers=at)).body["volume"]
+    assert (shown["volume_type"], shown["volume_type_id"]) == ("fast", fast)
+    plain = {"volume": {"size": 1, "availability_zone": "az2"}}
+    assert (await demo.post(f"{V}/volumes", plain)).status == 202
+    default = (await demo.get(f"{V}/types/default")).body["volume_type"]["id"]
+    listed = (await demo.get(f"{V}/volumes/detail?sort=name", headers=at)).body["volumes"]
+    assert sorted(v["volume_type_id"] for v in listed) == sorted([fast, default])
+    reply = await demo.put(f"{V}/volumes/{volume_id}", {"volume": {"name": "x"}}, headers=at)
+    assert reply.body["volume"]["volume_type_id"] == fast, reply.body
+
+
+async def test_retype_copies_the_new_type_into_the_volumes_pod(
+    gateway: Gateway, admin: Client, demo: Client
+) -> None:
+    await _type(admin, "slow")
+    fast = await _type(admin, "fast")
+    await _type(admin, "hidden", **{"os-volume-type-access:is_public": False})
+    body = {"volume": {"size": 1, "volume_type": "slow", "availability_zone": "az1"}}
+    volume = await _available(demo, (await demo.post(f"{V}/volumes", body)).body["volume"]["id"])
+    action = f"{V}/volumes/{volume['id']}/action"
+    for ref, status in (("nope", 404), ("hidden", 404)):
+        reply = await demo.post(action, {"os-retype": {"new_type": ref}})
+        assert reply.status == status, (ref, reply.body)
+    assert {t.name for t in gateway.sim.pods["pod1"].volume.types.values()} == {
+        "__DEFAULT__",
+        "slow",
+    }
+    reply = await demo.post(action, {"os-retype": {"new_type": fast, "migration_policy": "never"}})
+    assert reply.status == 202, reply.body
+    assert _pod_type_id(gateway, "pod1", "fast") != fast
+    for _ in range(100):
+        shown = (await demo.get(f"{V}/volumes/{volume['id']}", headers=_mv("3.63"))).body
+        if shown["volume"]["volume_type"] == "fast":
+            break
+        await asyncio.sleep(0.05)
+    assert (shown["volume"]["volume_type"], shown["volume"]["volume_type_id"]) == ("fast", fast)
+
+
+async def test_a_transfer_accepted_by_another_project_moves_its_volume(
+    gateway: Gateway, demo: Client, other: Client
+) -> None:
+    at = _mv("3.55")
+    reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az2"}})
+    volume = await _available(demo, reply.body["volume"]["id"])
+    reply = await demo.post(f"{V}/snapshots", {"snapshot": {"volume_id": volume["id"]}})
+    snapshot = f"{V}/snapshots/{reply.body['snapshot']['id']}"
+    for _ in range(100):
+        if (await demo.get(snapshot)).body["snapshot"]["status"] == "available":
+            break
+        await asyncio.sleep(0.05)
+    reply = await demo.post(
+        f"{V}/volume-transfers", {"transfer": {"volume_id": volume["id"]}}, headers=at
+    )
+    assert reply.status == 202, reply.body
+    transfer = reply.body["transfer"]
+    accept = f"{V}/volume-transfers/{transfer['id']}/accept"
+    reply = await other.post(accept, {"accept": {"auth_key": "wrong"}}, headers=at)
+    assert reply.status == 400, reply.body
+    assert (await other.get(f"{V}/volumes/{volume['id']}")).status == 404
+    reply = await other.post(accept, {"accept": {"auth_key": transfer["auth_key"]}}, headers=at)
+    assert reply.status == 202, reply.body
+    assert reply.body["transfer"]["volume_id"] == volume["id"]
+    assert (await other.get(f"{V}/volumes/{volume['id']}")).status == 200
+    assert (await other.get(snapshot)).status == 200
+    assert (await demo.get(f"{V}/volumes/{volume['id']}")).status == 404
+    assert [v["id"] for v in (await other.get(f"{V}/volumes")).body["volumes"]] == [volume["id"]]
+    assert (await demo.get(f"{V}/volumes")).body["volumes"] == []
+    routes = await gateway.services.routing.page(resource_type="volume")
+    assert [r.project_id for r in routes] == [await gateway.sim_project("other")]
+    reply = await other.post(accept, {"accept": {"auth_key": transfer["auth_key"]}}, headers=at)
+    assert reply.status == 404, reply.body

@@ -25,7 +25,9 @@ from aiohttp import web
 
 from tricircle.db.models import RoutingEntry
 from tricircle.kit.calls import call_pod, pod_root
+from tricircle.kit.fanout import ask_each
 from tricircle.kit.mark import unmarked
+from tricircle.kit.placement import usable_pods
 from tricircle.kit.service import service_of
 from tricircle.listing.engine import (
     Cursors,
@@ -38,10 +40,10 @@ from tricircle.listing.engine import (
     merge,
 )
 from tricircle.listing.ordering import Ordering
-from tricircle.pods.client import PodUnavailable
+from tricircle.pods.client import PodResponse, PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, bad_request
-from tricircle.web.services import services_of
+from tricircle.web.services import context_of, services_of
 
 # Builds the record shown for a resource of a pod that did not answer.
 PartialRecord = Callable[[web.Request, RoutingEntry], dict[str, Any]]
@@ -55,6 +57,9 @@ class Collection:
     show_path: str  # one resource in the pod, with {id}: "/servers/{id}"
     singular: str  # the key of one resource in a show answer: "server"
     partial: PartialRecord
+    # the service judges a list's query even when the caller has nothing to list (Cinder's
+    # 400 for an unknown filter): then one pod the project may use is asked for none
+    checked_when_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,16 +173,71 @@ def _unavailable(pods: list[PodInfo]) -> ApiError:
 _CURSORS = Cursors()
 
 
+async def _holding_pods(
+    request: web.Request, collection: Collection, query: ListQuery
+) -> tuple[dict[str, PodInfo], set[str]]:
+    """The enabled pods holding the scope's resources, and which of them are known down."""
+    services = services_of(request)
+    holding = await services.routing.pods_holding(collection.resource_type, query.scope)
+    snapshot = await services.directory.pods()
+    pods = {p.id: p for p in snapshot.values() if p.id in holding and p.enabled}
+    return pods, {pod_id for pod_id in pods if services.pods.health.is_down(pod_id)}
+
+
+def _rejection(answer: PodResponse) -> web.Response:
+    return web.Response(status=answer.status, body=answer.body, content_type="application/json")
+
+
+async def _none_of(
+    request: web.Request, collection: Collection, pods: list[PodInfo], params: list[tuple[str, str]]
+) -> list[tuple[PodInfo, PodResponse]] | web.Response:
+    """Each pod's answer to the query asking for no items (its count, its verdict on the
+    query); a pod's 4xx is the client's error, as every pod would say."""
+    asked = [*params, ("limit", "0")]
+    answers = await ask_each(request, pods, collection.detail_path, params=asked)
+    for _pod, answer in answers:
+        if answer is not None and 400 <= answer.status < 500:
+            return _rejection(answer)
+    return [(pod, answer) for pod, answer in answers if answer is not None and answer.ok]
+
+
+async def _checked(
+    request: web.Request, query: ListQuery, collection: Collection
+) -> web.Response | None:
+    """The pods' verdict on a query no pod is asked to list: one usable pod judges it."""
+    services, context = services_of(request), context_of(request)
+    health = services.pods.health
+    for pod in await usable_pods(services, context.project_id):
+        if pod.enabled and not health.is_down(pod.id):
+            answer = await _none_of(
+                request, collection, [pod], [*query.filters, *query.sort_params]
+            )
+            return answer if isinstance(answer, web.Response) else None
+    return None
+
+
+async def merged_count(
+    request: web.Request, collection: Collection, query: ListQuery, count: tuple[str, str]
+) -> int | web.Response:
+    """How many of the scope's resources match the query's filters in the pods that answer
+    (Cinder's ``count`` with ``with_count``): each holding pod's own count, summed."""
+    pods, down = await _holding_pods(request, collection, query)
+    up = [pod for pod_id, pod in pods.items() if pod_id not in down]
+    answers = await _none_of(request, collection, up, [*query.filters, count])
+    if isinstance(answers, web.Response):
+        return answers
+    return sum(int(answer.json().get("count") or 0) for _pod, answer in answers)
+
+
 async def merged_list(
     request: web.Request, collection: Collection, query: ListQuery
 ) -> list[Item] | web.Response:
     """The page's items in order, or the pods' own answer when they refused the query."""
     services = services_of(request)
     mode = query.down_pods
-    holding = await services.routing.pods_holding(collection.resource_type, query.scope)
-    snapshot = await services.directory.pods()
-    pods = {p.id: p for p in snapshot.values() if p.id in holding and p.enabled}
-    down = {pod_id for pod_id in pods if services.pods.health.is_down(pod_id)}
+    pods, down = await _holding_pods(request, collection, query)
+    if not pods and query.marker is None and collection.checked_when_empty:
+        return await _checked(request, query, collection) or []
     if down and mode == "fail":
         raise _unavailable([pods[d] for d in down])
     if mode == "omit":

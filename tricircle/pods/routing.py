@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tricircle.db.base import utcnow
@@ -131,6 +131,34 @@ class RoutingTable:
             query = query.where(RoutingEntry.project_id == project_id)
         async with self._db.session() as session:
             return set((await session.scalars(query.distinct())).all())
+
+    async def top_ids(
+        self, resource_type: str, pod_id: str | None = None
+    ) -> dict[tuple[str, str], str]:
+        """(pod, bottom id) -> top id of the copies of a type whose ids differ in the pods."""
+        query = select(RoutingEntry.pod_id, RoutingEntry.bottom_id, RoutingEntry.top_id).where(
+            RoutingEntry.resource_type == resource_type, RoutingEntry.bottom_id.is_not(None)
+        )
+        if pod_id is not None:
+            query = query.where(RoutingEntry.pod_id == pod_id)
+        async with self._db.session() as session:
+            rows = (await session.execute(query)).all()
+        return {(pod, bottom): top for pod, bottom, top in rows}
+
+    async def reassign(self, resource_type: str, top_ids: Sequence[str], project_id: str) -> int:
+        """Gives resources to another project (a volume transfer); how many entries moved."""
+        if not top_ids:
+            return 0
+        async with self._db.session.begin() as session:
+            result = await session.execute(
+                update(RoutingEntry)
+                .where(
+                    RoutingEntry.resource_type == resource_type,
+                    RoutingEntry.top_id.in_(list(top_ids)),
+                )
+                .values(project_id=project_id, updated_at=utcnow())
+            )
+            return result.rowcount
 
     async def count_by_pod(self, resource_type: str) -> dict[str, int]:
         query = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from tricircle.kit.calls import call_pod
@@ -83,18 +84,46 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-def type_view(request: web.Request, volume_type: VolumeType) -> dict[str, Any]:
+# what Cinder shows of a type's extra specs to those who may not read them all
+USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replication_enabled")
+_ACCESS_KEY = "os-volume-type-access:is_public"
+
+
+def visible_specs(request: web.Request, volume_type: VolumeType) -> dict[str, str]:
+    """All extra specs for admins; for others only those Cinder shows them."""
+    specs = dict(volume_type.extra_specs)
+    if context_of(request).is_admin:
+        return specs
+    return {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
+
+
+def type_view(
+    request: web.Request, volume_type: VolumeType, *, access: bool = True
+) -> dict[str, Any]:
+    """Cinder's show and list view: extra specs as the caller may see them, QoS for admins."""
     view: dict[str, Any] = {
         "id": volume_type.id,
         "name": volume_type.name,
-        "description": volume_type.description,
         "is_public": volume_type.is_public,
-        "os-volume-type-access:is_public": volume_type.is_public,
+        "description": volume_type.description,
+        "extra_specs": visible_specs(request, volume_type),
     }
-    if context_of(request).is_admin:  # Cinder shows extra specs and QoS to admins
-        view["extra_specs"] = dict(volume_type.extra_specs)
+    if context_of(request).is_admin:
         view["qos_specs_id"] = None
+    if access:
+        view[_ACCESS_KEY] = volume_type.is_public
     return view
+
+
+def _managed_view(volume_type: VolumeType) -> dict[str, Any]:
+    """What Cinder answers a type's create and update with (its older view: every spec)."""
+    return {
+        "id": volume_type.id,
+        "name": volume_type.name,
+        "is_public": volume_type.is_public,
+        "extra_specs": dict(volume_type.extra_specs),
+        "description": volume_type.description,
+    }
 
 
 async def visible_type(request: web.Request, ref: str) -> VolumeType:
@@ -171,6 +200,47 @@ class VolumeTypeCopier:
 VOLUME_TYPES = VolumeTypeCopier()
 
 
+class TypeIds:
+    """The top's ids of the pods' copies of volume types, for the answers that name a type
+    by id (a volume's ``volume_type_id`` from 3.63, its ``volume_type`` where Cinder shows
+    the id, the type an image upload answers with): a copy has its pod's own id."""
+
+    def __init__(self, tops: dict[tuple[str, str], str]) -> None:
+        self._tops = tops
+        self._bottoms: dict[str, list[bytes]] = {}
+        for pod_id, bottom_id in tops:
+            self._bottoms.setdefault(pod_id, []).append(bottom_id.encode())
+
+    @classmethod
+    async def read(cls, request: web.Request, pod_id: str | None = None) -> TypeIds:
+        """The copies of every pod, or of one."""
+        return cls(await services_of(request).routing.top_ids(VOLUME_TYPE, pod_id))
+
+    def shown(self, pod_id: str, raw: bytes) -> bytes:
+        """`raw`, a pod's JSON, with the pod's type ids as the top's."""
+        if not any(bottom in raw for bottom in self._bottoms.get(pod_id, ())):
+            return raw
+        body = msgspec.json.decode(raw)
+        self._rewrite(pod_id, body)
+        return msgspec.json.encode(body)
+
+    def _rewrite(self, pod_id: str, node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                self._rewrite(pod_id, item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("volume_type_id", "volume_type") and isinstance(value, str):
+                    node[key] = self._top(pod_id, value)
+                elif key == "volume_type" and isinstance(value, dict) and "id" in value:
+                    value["id"] = self._top(pod_id, value["id"])
+                else:
+                    self._rewrite(pod_id, value)
+
+    def _top(self, pod_id: str, value: Any) -> Any:
+        return self._tops.get((pod_id, value), value) if isinstance(value, str) else value
+
+
 async def ensure_type(request: web.Request, pod: PodInfo, volume_type: VolumeType) -> str:
     """The name the pod knows the type by, once the pod has it and the caller may use it."""
     bottom_id = await ensure_copy(request, pod, VOLUME_TYPES, volume_type)
@@ -195,7 +265,8 @@ async def list_types(request: web.Request) -> web.Response:
 
 @routes.get("/v3/types/default")
 async def show_default_type(request: web.Request) -> web.Response:
-    return json_response({"volume_type": type_view(request, await default_type(request))})
+    volume_type = await default_type(request)
+    return json_response({"volume_type": type_view(request, volume_type, access=False)})
 
 
 @routes.get("/v3/types/{type_id}")
@@ -219,7 +290,8 @@ async def create_type(request: web.Request) -> web.Response:
         )
     except AlreadyExists:
         raise conflict(f"Volume Type {wanted['name']} already exists.") from None
-    return json_response({"volume_type": type_view(request, volume_type)})
+    view = {**_managed_view(volume_type), _ACCESS_KEY: volume_type.is_public}
+    return json_response({"volume_type": view})
 
 
 @routes.put("/v3/types/{type_id}")
@@ -240,7 +312,7 @@ async def update_type(request: web.Request) -> web.Response:
         raise conflict(f"Volume Type {wanted.get('name')} already exists.") from None
     if volume_type is None:
         raise not_found(f"Volume type {type_id} could not be found.")
-    return json_response({"volume_type": type_view(request, volume_type)})
+    return json_response({"volume_type": _managed_view(volume_type)})
 
 
 @routes.delete("/v3/types/{type_id}")
@@ -264,9 +336,8 @@ async def delete_type(request: web.Request) -> web.Response:
 
 @routes.get("/v3/types/{type_id}/extra_specs")
 async def list_extra_specs(request: web.Request) -> web.Response:
-    _manage(request)
     volume_type = await visible_type(request, request.match_info["type_id"])
-    return json_response({"extra_specs": dict(volume_type.extra_specs)})
+    return json_response({"extra_specs": visible_specs(request, volume_type)})
 
 
 @routes.post("/v3/types/{type_id}/extra_specs")
@@ -281,12 +352,11 @@ async def set_extra_specs(request: web.Request) -> web.Response:
 
 @routes.get("/v3/types/{type_id}/extra_specs/{key}")
 async def show_extra_spec(request: web.Request) -> web.Response:
-    _manage(request)
     volume_type = await visible_type(request, request.match_info["type_id"])
-    key = request.match_info["key"]
-    if key not in volume_type.extra_specs:
+    key, specs = request.match_info["key"], visible_specs(request, volume_type)
+    if key not in specs:
         raise not_found(f"Volume Type {volume_type.id} has no extra specs with key {key}.")
-    return json_response({key: volume_type.extra_specs[key]})
+    return json_response({key: specs[key]})
 
 
 @routes.delete("/v3/types/{type_id}/extra_specs/{key}")

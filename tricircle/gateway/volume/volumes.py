@@ -8,6 +8,8 @@ are merged over the pods by tricircle/listing/collection.py.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -16,24 +18,32 @@ from aiohttp import web
 
 from tricircle.db.models import RoutingEntry
 from tricircle.gateway.image import resolve_image
-from tricircle.gateway.volume.types import default_type, ensure_type, visible_type
-from tricircle.kit.calls import call_pod, relay
+from tricircle.gateway.volume.types import TypeIds, default_type, ensure_type, visible_type
+from tricircle.kit.calls import call_pod, relay, version_of
 from tricircle.kit.fanout import ask_each
 from tricircle.kit.links import next_link
+from tricircle.kit.microversions import Version
 from tricircle.kit.placement import create_in_az, usable_pods
 from tricircle.kit.routed import (
     RoutedResource,
     create_routed,
     ensure_up,
     find_route,
+    forget_route,
     forward_routed,
 )
-from tricircle.listing.collection import Collection, ListQuery, merged_list
+from tricircle.listing.collection import (
+    Collection,
+    ListQuery,
+    merged_count,
+    merged_list,
+    pods_ignore_case,
+)
 from tricircle.listing.engine import Item
 from tricircle.listing.ordering import Ordering, SortField
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.mark import MARK_KEY, MARK_VALUE
-from tricircle.web.errors import bad_request
+from tricircle.web.errors import bad_request, not_found
 from tricircle.web.http import json_response, read_json
 from tricircle.web.services import context_of, services_of
 from tricircle.web.validation import string, wrapped
@@ -123,7 +133,8 @@ async def create_volume(request: web.Request) -> web.Response:
         sent["volume_type"] = await ensure_type(request, pod, volume_type)
         # the mark lets the reconciler tell our volumes from the pod's own
         sent["metadata"] = {**(sent.get("metadata") or {}), MARK_KEY: MARK_VALUE}
-        return await create_routed(request, pod, VOLUMES, "volume", {**body, "volume": sent})
+        created = await create_routed(request, pod, VOLUMES, "volume", {**body, "volume": sent})
+        return await _top_type_ids(request, pod, created)
 
     if source is not None:
         resource, source_id = source
@@ -208,20 +219,97 @@ def _routed(resource: RoutedResource) -> None:
             raise web.HTTPMethodNotAllowed(request.method, list(methods))
         if request.method == "DELETE" and resource in _DELETED_LATER:
             return await _delete_in_pod(request, resource)
-        return await forward_routed(request, resource, request.match_info["id"])
+        return await _shown(request, resource, forward_routed(request, resource, _id(request)))
 
     async def sub(request: web.Request) -> web.Response:
         tail = request.match_info["tail"]
-        return await forward_routed(request, resource, request.match_info["id"], tail)
+        if resource is VOLUMES and tail == "action" and request.method == "POST":
+            retyped = await _retype(request, _id(request))
+            if retyped is not None:
+                return retyped
+        answer = forward_routed(request, resource, _id(request), tail)
+        return await _shown(request, resource, answer)
 
     routes.route("*", f"/v3/{collection}/{{id}}")(one)
     routes.route("*", f"/v3/{collection}/{{id}}/{{tail:.+}}")(sub)
 
 
+def _id(request: web.Request) -> str:
+    return request.match_info["id"]
+
+
+async def _shown(
+    request: web.Request, resource: RoutedResource, answer: Awaitable[web.Response]
+) -> web.Response:
+    """A volume's answer with its type named by the top's id."""
+    response = await answer
+    if resource is not VOLUMES or response.status >= 400:
+        return response
+    _, pod = await find_route(request, resource, _id(request))
+    return await _top_type_ids(request, pod, response)
+
+
+async def _top_type_ids(request: web.Request, pod: PodInfo, response: web.Response) -> web.Response:
+    body = response.body
+    if response.status < 400 and isinstance(body, bytes) and b"volume_type" in body:
+        response.body = (await TypeIds.read(request, pod.id)).shown(pod.id, body)
+    return response
+
+
+async def _retype(request: web.Request, volume_id: str) -> web.Response | None:
+    """``os-retype`` to a type of the top (by name or id): the type is copied into the
+    volume's pod first and named as the pod knows it. None for every other action."""
+    try:
+        body = msgspec.json.decode(await request.read())
+    except msgspec.DecodeError:
+        return None
+    retype = body.get("os-retype") if isinstance(body, dict) and len(body) == 1 else None
+    if not isinstance(retype, dict) or not isinstance(retype.get("new_type"), str):
+        return None  # the pod judges it
+    _, pod = await find_route(request, VOLUMES, volume_id)
+    ensure_up(services_of(request), pod)
+    new_type = await visible_type(request, retype["new_type"])
+    sent = {"os-retype": {**retype, "new_type": await ensure_type(request, pod, new_type)}}
+    path = f"/volumes/{quote(volume_id, safe='')}/action"
+    return relay(request, pod, await call_pod(request, pod, "POST", path, json=sent))
+
+
+@routes.post("/v3/volume-transfers/{id}/accept")
+async def accept_transfer(request: web.Request) -> web.Response:
+    """Another project accepts the transfer, so its route is found whoever made it (the pod
+    checks the key); once accepted, the volume and its snapshots are the accepter's."""
+    services, context = services_of(request), context_of(request)
+    transfer_id = _id(request)
+    entries = await services.routing.find(TRANSFERS.resource_type, transfer_id)
+    pod = await services.directory.get(entries[0].pod_id) if entries else None
+    if pod is None:
+        raise not_found(TRANSFERS.missing.format(id=transfer_id))
+    ensure_up(services, pod)
+    body = await request.read() if request.body_exists else None
+    path = f"/volume-transfers/{quote(transfer_id, safe='')}/accept"
+    answer = await call_pod(request, pod, "POST", path, body=body or None)
+    if answer.ok:
+        volume_id = answer.json()["transfer"]["volume_id"]
+        listed = await call_pod(request, pod, "GET", "/snapshots", params={"volume_id": volume_id})
+        snapshots = [s["id"] for s in listed.json()["snapshots"]] if listed.ok else []
+        for resource, moved in (
+            (VOLUMES, [volume_id]),
+            (TRANSFERS, [transfer_id]),
+            (SNAPSHOTS, snapshots),
+        ):
+            await services.routing.reassign(resource.resource_type, moved, context.project_id or "")
+            for top_id in moved:
+                forget_route(resource, top_id)
+    return relay(request, pod, answer)
+
+
 # ---- lists ------------------------------------------------------------------------------
 
 MAX_LIMIT = 1000
-_PAGING = {"limit", "marker", "sort", "sort_key", "sort_dir", "offset", "with_count"}
+_PAGING = {"limit", "marker", "sort", "sort_key", "sort_dir", "offset"}
+# from it a list answers with the number of what matches with ``with_count`` (before it,
+# Cinder takes with_count for a filter)
+COUNT = Version(3, 45)
 # Cinder's sort keys and the fields they show as
 _SORT_FIELDS = {"display_name": "name", "name": "name"}
 _DEFAULT_SORT = (("created_at", "desc"), ("id", "desc"))
@@ -242,7 +330,7 @@ def _sort(request: web.Request) -> tuple[list[tuple[str, str]], Ordering]:
     wanted = wanted or list(_DEFAULT_SORT)
     params = [("sort", ",".join(f"{k}:{d}" for k, d in wanted))]
     fields = tuple(SortField(_SORT_FIELDS.get(k, k), d == "desc") for k, d in wanted)
-    return params, Ordering(fields)
+    return params, Ordering(fields, case_insensitive=pods_ignore_case(request))
 
 
 def _limit(request: web.Request) -> int:
@@ -272,15 +360,30 @@ def _collection(resource: RoutedResource, singular: str) -> Collection:
         show_path=f"/{resource.collection}/{{id}}",
         singular=singular,
         partial=_no_partials,
+        checked_when_empty=True,
     )
 
 
-_BRIEF_FIELDS = ("id", "name", "links")
+# what Cinder's summary view (the plain list) shows of each: the gateway lists the pods'
+# detailed views, which it needs to merge, and cuts them to these
+_SUMMARY_FIELDS = {
+    "volumes": ("id", "name", "links"),
+    "backups": ("id", "name", "links"),
+    "snapshots": (
+        *("id", "created_at", "updated_at", "name", "description", "volume_id", "status"),
+        *("size", "metadata"),
+    ),
+}
 
 
-def _brief(raw: bytes) -> bytes:
+def _summary(key: str, raw: bytes) -> bytes:
     item = msgspec.json.decode(raw)
-    return msgspec.json.encode({k: item[k] for k in _BRIEF_FIELDS if k in item})
+    return msgspec.json.encode({k: item[k] for k in _SUMMARY_FIELDS[key] if k in item})
+
+
+def _with_count(request: web.Request) -> str | None:
+    """The client's ``with_count`` where Cinder takes it for the count (from 3.45)."""
+    return request.query.get("with_count") if version_of(request) >= COUNT else None
 
 
 def _listed(resource: RoutedResource, singular: str, *, detail: bool) -> None:
@@ -288,7 +391,12 @@ def _listed(resource: RoutedResource, singular: str, *, detail: bool) -> None:
 
     async def handler(request: web.Request) -> web.Response:
         sort_params, ordering = _sort(request)
-        filters = [(k, v) for k, v in request.query.items() if k not in _PAGING]
+        with_count = _with_count(request)
+        filters = [
+            (k, v)
+            for k, v in request.query.items()
+            if k not in _PAGING and (k != "with_count" or with_count is None)
+        ]
         mode = services_of(request).conf.pods.list_down_pods
         query = ListQuery(
             scope=None if _all_tenants(request) else context_of(request).project_id,
@@ -302,22 +410,48 @@ def _listed(resource: RoutedResource, singular: str, *, detail: bool) -> None:
         items = await merged_list(request, collection, query)
         if isinstance(items, web.Response):
             return items
-        return _page(request, collection.key, items, query.limit, detail=detail)
+        count = None
+        if with_count is not None:
+            count = await merged_count(request, collection, query, ("with_count", with_count))
+            if isinstance(count, web.Response):
+                return count
+            count = count if _truthy(with_count) else None
+        page = _Page(collection.key, items, query.limit, count)
+        return await page.response(request, detail=detail)
 
     path = f"/v3/{resource.collection}/detail" if detail else f"/v3/{resource.collection}"
     routes.get(path)(handler)
 
 
-def _page(
-    request: web.Request, key: str, items: list[Item], limit: int, *, detail: bool
-) -> web.Response:
-    listed = b",".join(item.raw if detail else _brief(item.raw) for item in items)
-    body = b'{"' + key.encode() + b'":[' + listed + b"]"
-    if items and len(items) == limit:
-        collection = f"{key}/detail" if detail else key
-        links = next_link(request, collection, items[-1].id)
-        body += b',"' + key.encode() + b'_links":' + msgspec.json.encode(links)
-    return web.Response(body=body + b"}", content_type="application/json")
+def _truthy(text: str) -> bool:
+    return text.strip().lower() in ("1", "t", "true", "on", "y", "yes")
+
+
+@dataclass(frozen=True)
+class _Page:
+    key: str  # the collection
+    items: list[Item]
+    limit: int
+    count: int | None  # with_count's, when asked for
+
+    async def response(self, request: web.Request, *, detail: bool) -> web.Response:
+        key, items = self.key, self.items
+        if detail and key == "volumes":
+            type_ids = await TypeIds.read(request)
+            listed = b",".join(type_ids.shown(item.pod_id, item.raw) for item in items)
+        elif detail:
+            listed = b",".join(item.raw for item in items)
+        else:
+            listed = b",".join(_summary(key, item.raw) for item in items)
+        body = b'{"' + key.encode() + b'":[' + listed + b"]"
+        # Cinder's rule: a next link once as many as the limit match (all of them, with a count)
+        if items and self.limit <= (len(items) if self.count is None else self.count):
+            collection = f"{key}/detail" if detail else key
+            links = next_link(request, collection, items[-1].id)
+            body += b',"' + key.encode() + b'_links":' + msgspec.json.encode(links)
+        if self.count is not None:
+            body += b',"count":' + str(self.count).encode()
+        return web.Response(body=body + b"}", content_type="application/json")
 
 
 @routes.get("/v3/volumes/summary")
