@@ -164,6 +164,11 @@ class _Pods:
         return pod.id, (ordering.key_of(answer.json()[collection.singular]), pod.id)
 
 
+def pods_ignore_case(request: web.Request) -> bool:
+    """Whether the pods' databases order text without regard to case (``[pods] collation``)."""
+    return services_of(request).conf.pods.collation == "case_insensitive"
+
+
 def _unavailable(pods: list[PodInfo]) -> ApiError:
     names = ", ".join(sorted(p.name for p in pods))
     return ApiError(503, f"Pods not answering, the list would be incomplete: {names}.")

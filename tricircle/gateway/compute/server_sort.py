@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from tricircle.listing.collection import pods_ignore_case
 from tricircle.listing.ordering import Ordering, SortField
 from tricircle.web.errors import bad_request
 
@@ -90,4 +91,4 @@ def sort_order(request: web.Request) -> tuple[list[tuple[str, str]], Ordering]:
         pair for key, direction in wanted for pair in (("sort_key", key), ("sort_dir", direction))
     ]
     fields = tuple(SortField(SORT_FIELDS[k], d == "desc") for k, d in wanted)
-    return params, Ordering(fields)
+    return params, Ordering(fields, case_insensitive=pods_ignore_case(request))
