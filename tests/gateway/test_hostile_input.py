@@ -45,12 +45,6 @@ async def test_unreadable_json_is_400_on_every_body(gateway, admin, raw) -> None
     assert await routing_count(gateway) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tricircle/kit/mark.py decodes metadata bodies (servers and volumes) itself and "
-    "lets RecursionError and UnicodeDecodeError through: it should use tricircle.web.http."
-    "decode_json",
-)
 async def test_unreadable_metadata_bodies_are_400(gateway, admin) -> None:
     server = await admin.post(SERVERS, boot("target"))
     volume = await admin.post("/volume/v3/volumes", {"volume": {"size": 1}})

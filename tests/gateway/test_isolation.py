@@ -221,12 +221,6 @@ async def test_another_tenant_reaches_and_sees_nothing_of_alphas(gateway, admin,
     assert await _alphas_view(alpha, admin) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the volume facade serves /volume/v3/{project_id}/... for a project that is not the "
-    "token's, and another project's quota set; Cinder answers 400 'Malformed request url' "
-    "(and 403 for the quota set)",
-)
 async def test_another_projects_id_in_the_path_is_refused(gateway, admin, alpha) -> None:
     bob = await _tenant(gateway, admin, "bob")
     served = [

@@ -115,14 +115,17 @@ async def test_routed_paths_cannot_leave_the_volume(demo: Client) -> None:
         assert reply.status == 404, (tail, reply.body)
 
 
-async def test_version_documents_and_zones(demo: Client) -> None:
+async def test_version_documents_and_zones(gateway: Gateway, demo: Client) -> None:
     reply = await demo.call("GET", "/volume/")
     assert reply.status == 300
     assert reply.body["versions"][0]["id"] == "v3.0"
     zones = await demo.get(f"{V}/os-availability-zone")
     assert [z["zoneName"] for z in zones.body["availabilityZoneInfo"]] == ["az1", "az2"]
-    project_path = await demo.get(f"{V}/{'x' * 32}/os-availability-zone")
-    assert project_path.status == 200
+    own = await gateway.sim_project("demo")
+    assert (await demo.get(f"{V}/{own}/os-availability-zone")).status == 200
+    other = await demo.get(f"{V}/{'0' * 32}/os-availability-zone")
+    assert other.status == 400
+    assert other.body["badRequest"]["message"] == "Malformed request url"
 
 
 async def test_a_volume_attaches_only_in_its_own_pod_and_boots_there(demo: Client) -> None:
@@ -390,3 +393,17 @@ async def test_a_transfer_accepted_by_another_project_moves_its_volume(
     assert [r.project_id for r in routes] == [await gateway.sim_project("other")]
     reply = await other.post(accept, {"accept": {"auth_key": transfer["auth_key"]}}, headers=at)
     assert reply.status == 404, reply.body
+
+
+async def test_the_summary_by_microversion_and_one_extra_spec_updated(admin: Client) -> None:
+    assert (await admin.get(f"{V}/volumes/summary", headers=_mv("3.11"))).status == 404
+    reply = await admin.get(f"{V}/volumes/summary", headers=_mv("3.12"))
+    assert reply.body == {"volume-summary": {"total_size": 0, "total_count": 0}}, reply.body
+    reply = await admin.get(f"{V}/volumes/summary", headers=_mv("3.36"))
+    assert reply.body["volume-summary"]["metadata"] == {}, reply.body
+    specs = f"{V}/types/{await _type(admin, 't', extra_specs={'k': 'v'})}/extra_specs"
+    reply = await admin.put(f"{specs}/k", {"k": "w"})
+    assert (reply.status, reply.body) == (200, {"k": "w"}), reply.body
+    for body in ({"other": "w"}, {"k": "w", "other": "x"}, ["k"]):
+        assert (await admin.put(f"{specs}/k", body)).status == 400, body
+    assert (await admin.get(specs)).body == {"extra_specs": {"k": "w"}}

@@ -14,6 +14,8 @@ import msgspec
 from aiohttp import web
 
 from tricircle.pods.mark import MARK_KEY, MARK_VALUE
+from tricircle.web.errors import bad_request
+from tricircle.web.http import MalformedJSON, decode_json
 
 _NAME = f'"{MARK_KEY}"'.encode()
 _PAIR = rb"%s:\s*%s" % (re.escape(_NAME), re.escape(f'"{MARK_VALUE}"'.encode()))
@@ -42,9 +44,9 @@ def guarded_metadata_body(method: str, segments: Sequence[str], body: bytes | No
     if method not in ("PUT", "POST") or len(segments) != 1 or not body:
         return body
     try:
-        document = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return body  # the pod answers with its own 400
+        document = decode_json(body)
+    except MalformedJSON:
+        raise bad_request("Malformed request body") from None
     if isinstance(document, dict) and isinstance(document.get("metadata"), dict):
         document["metadata"][MARK_KEY] = MARK_VALUE
         return msgspec.json.encode(document)

@@ -6,6 +6,7 @@ Cinder's paths may carry the project (``/v3/{project_id}/volumes``) or not
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +17,9 @@ from tricircle.kit.app import service_app
 from tricircle.kit.calls import supported_range
 from tricircle.kit.fanout import ask_each
 from tricircle.kit.placement import usable_pods
+from tricircle.web.errors import bad_request, forbidden
 from tricircle.web.http import json_response, public
+from tricircle.web.middleware import Handler
 from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
@@ -73,8 +76,11 @@ async def quota_set(request: web.Request) -> web.Response:
     """The project's quotas over its pods until the top owns quotas: the smallest limit,
     the summed usage."""
     services, context = services_of(request), context_of(request)
+    target = request.match_info["target"]
+    if target != context.project_id and not context.is_admin:
+        raise forbidden("Policy doesn't allow volume_extension:quotas:show to be performed.")
     pods = [p for p in await usable_pods(services, context.project_id) if p.enabled]
-    path = f"/os-quota-sets/{request.match_info['target']}"
+    path = f"/os-quota-sets/{target}"
     merged: dict[str, Any] = {}
     for _pod, answer in await ask_each(request, pods, path, params=request.query):
         if answer is None or not answer.ok:
@@ -95,13 +101,25 @@ def _merged_quota(have: Any, value: Any) -> Any:
     return value if have < 0 or 0 <= value < have else have
 
 
+def _own_project(handler: Handler) -> Handler:
+    """A path naming a project serves only the token's own, as Cinder checks it."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        if request.match_info["project_id"] != context_of(request).project_id:
+            raise bad_request("Malformed request url")
+        return await handler(request)
+
+    return checked
+
+
 def _with_project_paths(table: web.RouteTableDef) -> web.RouteTableDef:
     both = web.RouteTableDef()
     for route in table:
         assert isinstance(route, web.RouteDef)
         both.route(route.method, route.path)(route.handler)
         with_project = route.path.replace("/v3/", "/v3/{project_id}/", 1)
-        both.route(route.method, with_project)(route.handler)
+        both.route(route.method, with_project)(_own_project(route.handler))
     return both
 
 
