@@ -19,14 +19,7 @@ from tests.realcloud.targets import Client, Reply, Target
 SIM_GAPS: dict[str, str] = {}
 # Where the gateway does not answer as Cinder yet: strict xfail on `gateway` (applied below),
 # so a fix shows as XPASS until its entry goes, as SIM_GAPS works for the simulator.
-GATEWAY_GAPS: dict[str, str] = {
-    "test_volume_errors": "a member's unknown list filter passes at 3.31 (Cinder: 400)",
-    "test_volume_types": "a member's type show has no extra_specs (Cinder: the user-visible "
-    "ones, here {})",
-    "test_volume_snapshots": "the plain snapshot list shows less than the snapshot "
-    "(Cinder: status, size, volume_id, metadata, times, description too)",
-    "test_volume_lists": "no count with with_count at 3.45",
-}
+GATEWAY_GAPS: dict[str, str] = {}
 VOLUME_MAPS = ("volume.metadata",)
 LIST_MAPS = ("volumes[].metadata",)
 SNAPSHOT_MAPS = ("snapshot.metadata",)

@@ -359,6 +359,20 @@ async def show_extra_spec(request: web.Request) -> web.Response:
     return json_response({key: specs[key]})
 
 
+@routes.put("/v3/types/{type_id}/extra_specs/{key}")
+async def update_extra_spec(request: web.Request) -> web.Response:
+    _manage(request)
+    volume_type = await visible_type(request, request.match_info["type_id"])
+    key, body = request.match_info["key"], await read_json(request)
+    if not isinstance(body, dict) or key not in body:
+        raise bad_request("Request body and URI mismatch")
+    if len(body) > 1:
+        raise bad_request("Request body contains too many items")
+    EXTRA_SPECS.validate({"extra_specs": body})
+    await _store(request).set_extra_specs(volume_type.id, body)
+    return json_response(body)
+
+
 @routes.delete("/v3/types/{type_id}/extra_specs/{key}")
 async def delete_extra_spec(request: web.Request) -> web.Response:
     _manage(request)

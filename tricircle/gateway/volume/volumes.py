@@ -310,6 +310,7 @@ _PAGING = {"limit", "marker", "sort", "sort_key", "sort_dir", "offset"}
 # from it a list answers with the number of what matches with ``with_count`` (before it,
 # Cinder takes with_count for a filter)
 COUNT = Version(3, 45)
+SUMMARY, SUMMARY_METADATA = Version(3, 12), Version(3, 36)
 # Cinder's sort keys and the fields they show as
 _SORT_FIELDS = {"display_name": "name", "name": "name"}
 _DEFAULT_SORT = (("created_at", "desc"), ("id", "desc"))
@@ -456,7 +457,10 @@ class _Page:
 
 @routes.get("/v3/volumes/summary")
 async def volume_summary(request: web.Request) -> web.Response:
-    """Cinder's summary (3.12), summed over the pods that hold the project's volumes."""
+    """Cinder's summary (3.12; the metadata from 3.36), summed over the pods that hold the
+    project's volumes."""
+    if version_of(request) < SUMMARY:
+        raise not_found("The resource could not be found.")
     services, context = services_of(request), context_of(request)
     scope = None if _all_tenants(request) else context.project_id
     holding = await services.routing.pods_holding(VOLUMES.resource_type, scope)
@@ -472,16 +476,10 @@ async def volume_summary(request: web.Request) -> web.Response:
         for key, values in (summary.get("metadata") or {}).items():
             if key != MARK_KEY:
                 metadata.setdefault(key, set()).update(values)
-    found = {k: sorted(v) for k, v in metadata.items()}
-    return json_response(
-        {
-            "volume-summary": {
-                "total_size": total_size,
-                "total_count": total_count,
-                "metadata": found,
-            }
-        }
-    )
+    summary: dict[str, Any] = {"total_size": total_size, "total_count": total_count}
+    if version_of(request) >= SUMMARY_METADATA:
+        summary["metadata"] = {k: sorted(v) for k, v in sorted(metadata.items())}
+    return json_response({"volume-summary": summary})
 
 
 def _gathered(resource: RoutedResource, path: str) -> None:
