@@ -19,6 +19,7 @@ from cachetools import TTLCache
 from tricircle.jobs.queue import mark_deleted
 from tricircle.kit.calls import call_pod, relay, taken
 from tricircle.kit.mark import guarded_metadata_body
+from tricircle.kit.service import service_of
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, not_found
 from tricircle.web.services import Services, context_of, services_of
@@ -60,8 +61,9 @@ _ROUTES: TTLCache[tuple[str, str], Route] = TTLCache(100_000, 60.0)
 async def find_route(
     request: web.Request, resource: RoutedResource, top_id: str
 ) -> tuple[Route, PodInfo]:
-    """The route and pod of a resource the caller may reach: its project's, or any for
-    admins (as in Nova and Cinder); anything else is the service's 404."""
+    """The route and pod of a resource the caller may reach: its project's, or any by the
+    service's ``<service>:any_project`` rule (admins, as in Nova and Cinder); anything else
+    is the service's 404."""
     services, context = services_of(request), context_of(request)
     key = (resource.resource_type, top_id)
     route = _ROUTES.get(key)
@@ -70,7 +72,10 @@ async def find_route(
         if entries:
             entry = entries[0]
             route = _ROUTES[key] = Route(entry.id, entry.project_id, entry.pod_id)
-    reachable = route is not None and (context.is_admin or route.project_id == context.project_id)
+    reachable = route is not None and (
+        route.project_id == context.project_id
+        or services.policy.allows(f"{service_of(request).name}:any_project", context)
+    )
     pod = await services.directory.get(route.pod_id) if route and reachable else None
     if route is None or pod is None:
         raise not_found(resource.missing.format(id=top_id))
