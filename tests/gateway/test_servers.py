@@ -201,3 +201,20 @@ async def test_the_requested_az_reaches_the_pod_which_pins_the_server(gateway, d
         server_id = (await demo.post(SERVERS, boot(az=az))).body["server"]["id"]
         shown = await demo.get(f"{SERVERS}/{server_id}", headers=pinned)
         assert shown.body["server"]["pinned_availability_zone"] == want
+
+
+async def test_mixed_case_names_page_in_the_pods_collation(gateway, demo) -> None:
+    """As Nova on MariaDB sorts them: without regard to case ("alpha" before "Bravo")."""
+    names = ("alpha", "Bravo", "charlie", "Delta", "echo", "Foxtrot")
+    for index, name in enumerate(names):
+        reply = await demo.post(SERVERS, boot(name, az=("az1", "az2")[index % 2]))
+        assert reply.status == 202, reply.body
+    walked, marker = [], ""
+    while True:
+        query = f"{SERVERS}?sort_key=display_name&sort_dir=asc&limit=2{marker}"
+        page = (await demo.get(query)).body["servers"]
+        walked += [server["name"] for server in page]
+        if len(page) < 2:
+            break
+        marker = f"&marker={page[-1]['id']}"
+    assert walked == sorted(names, key=str.casefold)
