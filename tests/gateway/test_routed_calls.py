@@ -14,6 +14,7 @@ from tests.gateway.test_servers import boot
 from tricircle.jobs.pod_inventory import PodsInventory
 from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 from tricircle.pods.routing import SERVER
+from tricircle.sim import Faults
 from tricircle.sim.compute import server_list
 
 SERVERS = "/compute/v2.1/servers"
@@ -108,3 +109,19 @@ async def test_the_inventory_follows_the_pods_next_links(
     pod = next(p for p in await services.registry.all() if p.name == "pod1")
     found = await PodsInventory(services.pods, services.service_auth).list_marked(pod, SERVER)
     assert {o.top_id for o in found} == made
+
+
+async def test_a_pod_that_cannot_be_reached_is_named_in_the_users_terms(
+    gateway: Gateway, demo: Client
+) -> None:
+    server_id, pod = await _server_in(gateway, demo)
+    await gateway.sim.pods[pod].set_faults(Faults(down="refuse"))
+    reply = await demo.put(f"{SERVERS}/{server_id}", {"server": {"name": "renamed"}})
+    assert reply.status == 503, reply.body
+    message = reply.body["serviceUnavailable"]["message"]
+    # whether the call or the probe found it first
+    assert message in (
+        "Pod pod1 in az1 could not be reached.",
+        "Pod pod1 in az1 is unavailable: could not be reached.",
+    ), message
+    assert "127.0.0.1" not in message and "Error" not in message
