@@ -10,35 +10,37 @@ import sys
 from pathlib import Path
 
 import openstack
-import pytest
-
-from tests.gateway.harness import PASSWORD, Gateway
-from tricircle.demo import write_clouds_yaml
 
 CLI = shutil.which("openstack", path=str(Path(sys.executable).parent)) or "openstack"
 
 
-@pytest.fixture
-def clouds_yaml(gateway: Gateway, tmp_path: Path) -> Path:
-    path = tmp_path / "clouds.yaml"
-    users = {"demo": ("demo", PASSWORD), "admin": ("admin", "admin")}
-    write_clouds_yaml(path, gateway.sim.identity_url, users)
-    return path
-
-
-async def openstack_cli(clouds_yaml: Path, cloud: str, *args: str, output: bool = True) -> object:
+async def run_cli(clouds_yaml: Path, cloud: str, *args: str) -> tuple[int, bytes, str]:
+    """The CLI's exit code, output and error output."""
     env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(clouds_yaml), "OS_CLOUD": cloud}
     process = await asyncio.create_subprocess_exec(
         CLI,
         *args,
-        *(("-f", "json") if output else ()),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode == 0, f"openstack {' '.join(args)}: {err.decode()}"
+    assert process.returncode is not None
+    return process.returncode, out, err.decode()
+
+
+async def openstack_cli(clouds_yaml: Path, cloud: str, *args: str, output: bool = True) -> object:
+    json_output = ("-f", "json") if output else ()
+    code, out, err = await run_cli(clouds_yaml, cloud, *args, *json_output)
+    assert code == 0, f"openstack {' '.join(args)}: {err}"
     return json.loads(out) if out.strip() else None
+
+
+async def openstack_cli_refused(clouds_yaml: Path, cloud: str, *args: str) -> str:
+    """What the CLI says when the cloud refuses the command."""
+    code, _, err = await run_cli(clouds_yaml, cloud, *args)
+    assert code != 0, f"openstack {' '.join(args)} succeeded"
+    return err
 
 
 SSH_KEY = (
