@@ -124,3 +124,15 @@ async def test_image_api_shows_each_image_once(gateway, demo) -> None:
     one = images.body["images"][0]["id"]
     assert (await demo.get(f"/image/v2/images/{one}")).body["id"] == one
     assert (await demo.get("/image/v2/images/nope")).status == 404
+
+
+async def test_flavor_fields_take_novas_parameter_types(gateway, admin, demo) -> None:
+    body = {"name": "typed", "id": 42, "ram": "256", "vcpus": 1, "disk": 1}
+    reply = await admin.post(FLAVORS, {"flavor": {**body, "os-flavor-access:is_public": "False"}})
+    assert reply.status == 200, reply.body
+    assert reply.body["flavor"]["id"] == "42"
+    assert reply.body["flavor"]["os-flavor-access:is_public"] is False
+    assert (await demo.get(f"{FLAVORS}/42")).status == 404  # private: not the member's
+    for bad in ({"id": " 7"}, {"os-flavor-access:is_public": "maybe"}):
+        reply = await admin.post(FLAVORS, {"flavor": {**body, "name": "bad", **bad}})
+        assert reply.status == 400, (bad, reply.body)

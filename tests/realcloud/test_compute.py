@@ -197,6 +197,37 @@ async def test_flavors(target: Target, admin: Client, demo: Client, contract: Co
     contract.verify(target.name)
 
 
+async def test_flavor_parameter_types(target: Target, admin: Client, contract: Contract) -> None:
+    """Nova's parameter types: an integer id kept as a string, "False" as a boolean."""
+    number = uuid.uuid4().int % 10**9 + 10**9  # an id no other run takes
+    body = {
+        "flavor": {
+            "name": unique("flavor"),
+            "id": number,
+            "ram": 128,
+            "vcpus": 1,
+            "disk": 1,
+            "os-flavor-access:is_public": "False",
+        }
+    }
+    reply = contract.step("create", await admin.call("compute", "POST", "/flavors", body))
+    assert reply.status == 200, reply
+    try:
+        assert reply.body["flavor"]["id"] == str(number)
+        assert reply.body["flavor"]["os-flavor-access:is_public"] is False
+        shown = await admin.call("compute", "GET", f"/flavors/{number}")
+        contract.step("show", shown, ("flavor.extra_specs",))
+        body["flavor"]["id"] = "x y "
+        reply = contract.step(
+            "create with a bad id", await admin.call("compute", "POST", "/flavors", body)
+        )
+        assert reply.status == 400, reply
+    finally:
+        reply = await admin.call("compute", "DELETE", f"/flavors/{number}")
+    assert reply.status == 202, reply
+    contract.verify(target.name)
+
+
 async def test_keypairs(target: Target, demo: Client, contract: Contract) -> None:
     name = unique("key")
     body = {"keypair": {"name": name, "public_key": PUBLIC_KEY}}

@@ -30,18 +30,28 @@ _FACTOR = {
     "exclusiveMinimum": 0,
     "maximum": 3.40282e38,
 }
+# Nova's boolean parameter: a JSON boolean or one of the strings it reads as one
+_TRUE = ("True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t")
+_FALSE = ("False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f")
+BOOLEAN = {"oneOf": [{"type": "boolean"}, {"enum": [*_TRUE, *_FALSE]}]}
 CREATE = wrapped(
     "flavor",
     {
         "name": NAME,
-        "id": {"type": ["string", "null"], "maxLength": 255, "pattern": r"^[\w.\- ]+$"},
+        # Nova takes a string, a number or null, and keeps it as a string
+        "id": {
+            "type": ["string", "number", "null"],
+            "minLength": 1,
+            "maxLength": 255,
+            "pattern": r"^(?! )[a-zA-Z0-9. _-]+(?<! )$",
+        },
         "ram": {**_INT, "minimum": 1},
         "vcpus": {**_INT, "minimum": 1},
         "disk": _INT,
         "OS-FLV-EXT-DATA:ephemeral": _INT,
         "swap": _INT,
         "rxtx_factor": _FACTOR,
-        "os-flavor-access:is_public": {"type": "boolean"},
+        "os-flavor-access:is_public": BOOLEAN,
         "description": {"type": ["string", "null"], "maxLength": 65535},
     },
     ("name", "ram", "vcpus", "disk"),
@@ -204,6 +214,19 @@ async def show_flavor(request: web.Request) -> web.Response:
     return json_response({"flavor": flavor_view(request, flavor, detail=True)})
 
 
+def _truthy(value: bool | str) -> bool:
+    return value is True or value in _TRUE
+
+
+def _flavor_id(asked: str | float | None) -> str:
+    """The id Nova would store: a number as its text (1 -> "1"), none as a new uuid."""
+    if asked is None or asked == "":
+        return str(uuid.uuid4())
+    if isinstance(asked, float) and asked.is_integer():
+        return str(int(asked))
+    return str(asked)
+
+
 @routes.post("/v2.1/flavors")
 async def create_flavor(request: web.Request) -> web.Response:
     services, context = services_of(request), context_of(request)
@@ -216,7 +239,7 @@ async def create_flavor(request: web.Request) -> web.Response:
             "Invalid input for field/attribute flavor. Additional properties are not allowed "
             "('description' was unexpected)"
         )
-    flavor_id = wanted.get("id") or str(uuid.uuid4())
+    flavor_id = _flavor_id(wanted.get("id"))
     if await FlavorStore(services.db).get(flavor_id) is not None:
         raise conflict(f"Flavor with ID {flavor_id} already exists.")
     try:
@@ -229,7 +252,7 @@ async def create_flavor(request: web.Request) -> web.Response:
             ephemeral=int(wanted.get("OS-FLV-EXT-DATA:ephemeral", 0)),
             swap=int(wanted.get("swap", 0)),
             rxtx_factor=float(wanted.get("rxtx_factor", 1.0)),
-            is_public=wanted.get("os-flavor-access:is_public", True),
+            is_public=_truthy(wanted.get("os-flavor-access:is_public", True)),
             description=wanted.get("description"),
             extra_specs={},
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -114,6 +115,15 @@ def _number(spec: dict[str, Any], key: str, default: int | None, minimum: int) -
     return number
 
 
+# Nova's flavor id: a number, or text of these characters with no space at either end
+_FLAVOR_ID = re.compile(r"^(?! )[a-zA-Z0-9. _-]+(?<! )$")
+
+
+def _boolean(value: Any) -> bool:
+    """Nova's boolean parameter: a JSON boolean, or a string such as "False" or "yes"."""
+    return truthy(value) if isinstance(value, str) else bool(value)
+
+
 async def create_flavor(request: web.Request) -> web.Response:
     require_admin(request, "os_compute_api:os-flavor-manage:create")
     spec = body_of(await read_json(request), "flavor")
@@ -121,6 +131,8 @@ async def create_flavor(request: web.Request) -> web.Response:
         raise invalid("flavor", spec, "'name' is a required property")
     name = check_name(spec["name"])
     flavor_id = spec.get("id") or new_id()
+    if isinstance(flavor_id, str) and not _FLAVOR_ID.match(flavor_id):
+        raise invalid("id", flavor_id, f"{flavor_id!r} does not match {_FLAVOR_ID.pattern!r}")
     flavors = state(request).flavors
     if str(flavor_id) in flavors:
         raise SimError(409, f"Flavor with ID {flavor_id} already exists.")
@@ -135,7 +147,7 @@ async def create_flavor(request: web.Request) -> web.Response:
         swap=_number(spec, "swap", 0, 0),
         ephemeral=_number(spec, "OS-FLV-EXT-DATA:ephemeral", 0, 0),
         rxtx_factor=float(spec.get("rxtx_factor", 1.0)),
-        is_public=bool(spec.get("os-flavor-access:is_public", True)),
+        is_public=_boolean(spec.get("os-flavor-access:is_public", True)),
         description=spec.get("description"),
     )
     flavors[flavor.id] = flavor
