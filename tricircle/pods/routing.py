@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tricircle.db.base import utcnow
@@ -15,6 +15,19 @@ SERVER = "server"
 FLAVOR = "flavor"
 KEYPAIR = "keypair"
 IMAGE = "image"
+
+
+def by_id_query(resource_type: str, top_id: str) -> Select[tuple[RoutingEntry]]:
+    """The copies of one top resource, on the unique (type, top id, pod) index.
+
+    Nothing else is in the WHERE clause or the ORDER BY: with the project there too,
+    SQLite without statistics takes the (project, type) index, since it also yields
+    rows in id order, and reads every entry of the project. The few copies are
+    scoped and ordered by the caller.
+    """
+    return select(RoutingEntry).where(
+        RoutingEntry.resource_type == resource_type, RoutingEntry.top_id == top_id
+    )
 
 
 class RoutingTable:
@@ -69,13 +82,10 @@ class RoutingTable:
         self, resource_type: str, top_id: str, project_id: str | None = None
     ) -> Sequence[RoutingEntry]:
         """Every bottom copy of a top resource; scoped to `project_id` unless it is None."""
-        query = select(RoutingEntry).where(
-            RoutingEntry.resource_type == resource_type, RoutingEntry.top_id == top_id
-        )
-        if project_id is not None:
-            query = query.where(RoutingEntry.project_id == project_id)
         async with self._db.session() as session:
-            return (await session.scalars(query.order_by(RoutingEntry.id))).all()
+            entries = (await session.scalars(by_id_query(resource_type, top_id))).all()
+        scoped = [e for e in entries if project_id is None or e.project_id == project_id]
+        return sorted(scoped, key=lambda e: e.id)
 
     async def in_pod(self, resource_type: str, top_id: str, pod_id: str) -> RoutingEntry | None:
         async with self._db.session() as session:
