@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from tests.gateway.harness import IMAGE_ID, Client, Gateway
 from tricircle.db.models import RoutingEntry
 
+MV_2_54 = {"OpenStack-API-Version": "compute 2.54"}
 SERVERS = "/compute/v2.1/servers"
 
 
@@ -218,3 +219,35 @@ async def test_mixed_case_names_page_in_the_pods_collation(gateway, demo) -> Non
             break
         marker = f"&marker={page[-1]['id']}"
     assert walked == sorted(names, key=str.casefold)
+
+
+async def test_resize_and_rebuild_bring_what_they_name_into_the_pod(gateway, admin, demo) -> None:
+    bigger = {"id": "77", "name": "m1.bigger", "ram": 1024, "vcpus": 1, "disk": 1}
+    assert (await admin.post("/compute/v2.1/flavors", {"flavor": bigger})).status == 200
+    reply = await demo.post(SERVERS, boot(az="az1"))
+    server_id = reply.body["server"]["id"]
+    pod = gateway.sim.pods["pod1"]
+    for _ in range(100):
+        if (await demo.get(f"{SERVERS}/{server_id}")).body["server"]["status"] == "ACTIVE":
+            break
+        await asyncio.sleep(0.05)
+    assert "77" not in pod.compute.flavors
+    reply = await demo.post(f"{SERVERS}/{server_id}/action", {"resize": {"flavorRef": "77"}})
+    assert reply.status == 202, reply.body
+    assert "77" in pod.compute.flavors
+    reply = await demo.post(f"{SERVERS}/{server_id}/action", {"resize": {"flavorRef": "99"}})
+    assert reply.status == 400, reply.body
+    # a key pair made after the boot, named by a rebuild (2.54), reaches the pod first
+    reply = await demo.post(SERVERS, boot("second", az="az1"))
+    second = reply.body["server"]["id"]
+    for _ in range(100):
+        if (await demo.get(f"{SERVERS}/{second}")).body["server"]["status"] == "ACTIVE":
+            break
+        await asyncio.sleep(0.05)
+    assert (
+        await demo.post("/compute/v2.1/os-keypairs", {"keypair": {"name": "later"}})
+    ).status == 200
+    rebuild = {"rebuild": {"imageRef": IMAGE_ID, "key_name": "later"}}
+    reply = await demo.post(f"{SERVERS}/{second}/action", rebuild, headers=MV_2_54)
+    assert reply.status == 202, reply.body
+    assert any(k.name == "later" for k in _all_keys(pod.compute.keypairs))

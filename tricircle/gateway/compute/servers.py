@@ -177,7 +177,32 @@ async def server_subresource(request: web.Request) -> web.Response:
     tail, server_id = request.match_info["tail"], request.match_info["server_id"]
     if tail == "os-volume_attachments" and request.method == "POST":
         await _same_pod_attach(request, server_id)
+    elif tail == "action" and request.method == "POST":
+        await _what_the_action_needs(request, server_id)
     return await forward_routed(request, SERVERS, server_id, tail)
+
+
+async def _what_the_action_needs(request: web.Request, server_id: str) -> None:
+    """Resize and rebuild name what the top owns (a flavor, a key pair) or an image: the
+    server's pod gets them first, as at create."""
+    body = await read_json(request)
+    resize = body.get("resize") if isinstance(body, dict) else None
+    rebuild = body.get("rebuild") if isinstance(body, dict) else None
+    if not isinstance(resize, dict) and not isinstance(rebuild, dict):
+        return
+    _, pod = await find_route(request, SERVERS, server_id)
+    if isinstance(resize, dict) and isinstance(resize.get("flavorRef"), str | int):
+        ref = str(resize["flavorRef"]).rstrip("/").rsplit("/", 1)[-1]
+        try:
+            flavor = await visible_flavor(request, ref)
+        except ApiError:
+            raise bad_request(f"Flavor {ref} could not be found.") from None
+        await ensure_flavor(request, pod, flavor)
+    if isinstance(rebuild, dict):
+        if isinstance(rebuild.get("key_name"), str):
+            await ensure_keypair(request, pod, await find_keypair(request, rebuild["key_name"]))
+        if isinstance(rebuild.get("imageRef"), str):
+            await resolve_image(request, pod, rebuild["imageRef"])
 
 
 async def _same_pod_attach(request: web.Request, server_id: str) -> None:
