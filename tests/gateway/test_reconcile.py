@@ -122,8 +122,19 @@ async def test_reconciler_adopts_what_a_killed_gateway_left(sim: SimCloud, tmp_p
             # once adopted, nothing more to do
             again = await Reconciler(db, inventory, [SERVER], grace=0).run()
             assert again["adopted"] == []
+            # and its owner reaches it through a gateway again
+            gateway = await start_gateway(config, port)
+            shown = await demo.get(f"/compute/v2.1/servers/{orphan}")
+            assert shown.status == 200, shown.body
+            assert shown.body["server"]["tenant_id"] == await _project(sim, "demo")
         finally:
             if gateway.returncode is None:
                 gateway.kill()
                 await gateway.wait()
             await db.dispose()
+
+
+async def _project(sim: SimCloud, name: str) -> str:
+    project = sim.identity.find_project(name, "default")
+    assert project is not None
+    return project.id

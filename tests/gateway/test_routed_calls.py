@@ -16,6 +16,7 @@ from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 from tricircle.pods.routing import SERVER
 from tricircle.sim import Faults
 from tricircle.sim.compute import server_list
+from tricircle.sim.compute.model import Quota
 
 SERVERS = "/compute/v2.1/servers"
 
@@ -125,3 +126,34 @@ async def test_a_pod_that_cannot_be_reached_is_named_in_the_users_terms(
         "Pod pod1 in az1 is unavailable: could not be reached.",
     ), message
     assert "127.0.0.1" not in message and "Error" not in message
+
+
+async def test_a_create_the_pod_refuses_leaves_no_route(gateway: Gateway, demo: Client) -> None:
+    pod = gateway.sim.pods["pod1"]
+    pod.compute.quota = Quota(instances=0)  # the pod's Nova refuses with 403
+    reply = await demo.post(SERVERS, boot(az="az1"))
+    assert reply.status == 403, reply.body
+    assert await gateway.services.routing.page(resource_type=SERVER) == []
+    assert pod.servers == {}
+
+
+async def test_a_server_whose_route_cannot_be_written_is_deleted_again(
+    gateway: Gateway, demo: Client, monkeypatch
+) -> None:
+    routing = gateway.services.routing
+    record = routing.add
+
+    async def failing(project_id, resource_type, *args):  # type: ignore[no-untyped-def]
+        if resource_type == SERVER:
+            raise ConnectionError("the database went away")
+        return await record(project_id, resource_type, *args)
+
+    monkeypatch.setattr(routing, "add", failing)
+    reply = await demo.post(SERVERS, boot(az="az1"))
+    assert reply.status == 500, reply.body
+    pod = gateway.sim.pods["pod1"]
+    for _ in range(100):
+        if not pod.servers:
+            break
+        await asyncio.sleep(0.05)
+    assert pod.servers == {}, "the pod's server outlived its lost route"
