@@ -448,3 +448,79 @@ async def test_volume_attachments(target: Target, demo: Client, contract: Contra
         assert reply.body["volume"]["status"] == "available", reply
         contract.step("show deleted", await demo.call("volumev3", "GET", attachment, headers=at))
     contract.verify(target.name)
+
+
+async def test_volume_retype(
+    target: Target, admin: Client, demo: Client, contract: Contract
+) -> None:
+    """A volume names its type by id from 3.63; retyped to another type given by id."""
+    at = mv("3.63")
+    type_ids = []
+    try:
+        for kind in ("from", "to"):
+            body = {"volume_type": {"name": unique(f"type-{kind}")}}
+            reply = await admin.call("volumev3", "POST", "/types", body)
+            assert reply.status == 200, reply
+            type_ids.append(reply.body["volume_type"]["id"])
+        old, new = type_ids
+        async with volumes_of(demo) as made:
+            name = unique("retyped")
+            made.append(volume_id := await create_volume(demo, volume_type=old, name=name))
+            path = f"/volumes/{volume_id}"
+            reply = contract.step(
+                "show at 3.63", await demo.call("volumev3", "GET", path, headers=at), VOLUME_MAPS
+            )
+            assert reply.body["volume"]["volume_type_id"] == old, reply
+            retype = {"os-retype": {"new_type": new, "migration_policy": "never"}}
+            reply = await demo.call("volumev3", "POST", f"{path}/action", retype)
+            assert contract.step("retype", reply).status == 202, reply
+            volume = await settled(demo, path, passing={"retyping"})
+            assert volume["status"] == "available", volume
+            reply = await demo.call("volumev3", "GET", path, headers=at)
+            contract.step("show retyped", reply, VOLUME_MAPS)
+            assert reply.body["volume"]["volume_type_id"] == new, reply
+            reply = await demo.call("volumev3", "GET", f"/volumes/detail?name={name}", headers=at)
+            contract.step("list retyped", reply, LIST_MAPS)
+            assert [v["volume_type_id"] for v in reply.body["volumes"]] == [new], reply
+            unknown = {"os-retype": {"new_type": unique("no")}}
+            reply = await demo.call("volumev3", "POST", f"{path}/action", unknown)
+            assert contract.step("retype to an unknown type", reply).status == 404, reply
+    finally:
+        for type_id in type_ids:
+            await admin.call("volumev3", "DELETE", f"/types/{type_id}")
+    contract.verify(target.name)
+
+
+async def test_volume_transfer(
+    target: Target, admin: Client, demo: Client, contract: Contract
+) -> None:
+    """A volume given by the demo project to the admin project (3.55)."""
+    at = mv("3.55")
+    volume_id = await create_volume(demo)
+    path = f"/volumes/{volume_id}"
+    try:
+        body = {"transfer": {"volume_id": volume_id, "name": unique("transfer")}}
+        reply = contract.step(
+            "create", await demo.call("volumev3", "POST", "/volume-transfers", body, headers=at)
+        )
+        assert reply.status == 202, reply
+        transfer = reply.body["transfer"]
+        accept = f"/volume-transfers/{transfer['id']}/accept"
+        wrong = {"accept": {"auth_key": "wrong"}}
+        reply = await admin.call("volumev3", "POST", accept, wrong, headers=at)
+        assert contract.step("accept with a wrong key", reply).status == 400, reply
+        right = {"accept": {"auth_key": transfer["auth_key"]}}
+        reply = await admin.call("volumev3", "POST", accept, right, headers=at)
+        contract.step("accept", reply)
+        assert reply.status == 202 and reply.body["transfer"]["volume_id"] == volume_id, reply
+        reply = contract.step("owner shows it", await demo.call("volumev3", "GET", path))
+        assert reply.status == 404, reply
+        reply = await admin.call("volumev3", "GET", path)
+        contract.step("accepter shows it", reply, VOLUME_MAPS)
+        assert reply.status == 200, reply
+        reply = await admin.call("volumev3", "POST", accept, right, headers=at)
+        assert contract.step("accept again", reply).status == 404, reply
+    finally:
+        await remove(admin, path)
+        await remove(demo, path)
+    contract.verify(target.name)
