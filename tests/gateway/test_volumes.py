@@ -20,6 +20,18 @@ async def _available(client: Client, volume_id: str) -> dict[str, Any]:
     raise AssertionError(f"volume {volume_id} never became available")
 
 
+async def _snapshot(client: Client, volume_id: str) -> str:
+    """A snapshot of the volume, once available: its path."""
+    reply = await client.post(f"{V}/snapshots", {"snapshot": {"volume_id": volume_id}})
+    assert reply.status == 202, reply.body
+    path = f"{V}/snapshots/{reply.body['snapshot']['id']}"
+    for _ in range(100):
+        if (await client.get(path)).body["snapshot"]["status"] == "available":
+            return path
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"snapshot of {volume_id} never became available")
+
+
 async def _pod_volumes(gateway: Gateway, pod: str) -> list[Any]:
     return list(gateway.sim.pods[pod].volume.volumes.values())
 
@@ -203,12 +215,7 @@ async def test_a_snapshot_stays_routed_until_its_pod_has_deleted_it(
     openstacksdk do, deletes its volume only once the pod lets it; nothing is left."""
     reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az1"}})
     volume = await _available(demo, reply.body["volume"]["id"])
-    reply = await demo.post(f"{V}/snapshots", {"snapshot": {"volume_id": volume["id"]}})
-    snapshot = f"{V}/snapshots/{reply.body['snapshot']['id']}"
-    for _ in range(100):
-        if (await demo.get(snapshot)).body["snapshot"]["status"] == "available":
-            break
-        await asyncio.sleep(0.05)
+    snapshot = await _snapshot(demo, volume["id"])
     assert (await demo.delete(snapshot)).status == 202
     shown = await demo.get(snapshot)
     assert (shown.status, shown.body["snapshot"]["status"]) == (200, "deleting"), shown.body
@@ -366,12 +373,7 @@ async def test_a_transfer_accepted_by_another_project_moves_its_volume(
     at = _mv("3.55")
     reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az2"}})
     volume = await _available(demo, reply.body["volume"]["id"])
-    reply = await demo.post(f"{V}/snapshots", {"snapshot": {"volume_id": volume["id"]}})
-    snapshot = f"{V}/snapshots/{reply.body['snapshot']['id']}"
-    for _ in range(100):
-        if (await demo.get(snapshot)).body["snapshot"]["status"] == "available":
-            break
-        await asyncio.sleep(0.05)
+    snapshot = await _snapshot(demo, volume["id"])
     reply = await demo.post(
         f"{V}/volume-transfers", {"transfer": {"volume_id": volume["id"]}}, headers=at
     )
