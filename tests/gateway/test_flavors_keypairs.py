@@ -136,3 +136,32 @@ async def test_flavor_fields_take_novas_parameter_types(gateway, admin, demo) ->
     for bad in ({"id": " 7"}, {"os-flavor-access:is_public": "maybe"}):
         reply = await admin.post(FLAVORS, {"flavor": {**body, "name": "bad", **bad}})
         assert reply.status == 400, (bad, reply.body)
+
+
+async def test_hypervisors_of_every_pod_have_ids_of_their_own(gateway, admin, demo) -> None:
+    old = {"OpenStack-API-Version": "compute 2.52"}
+    listed = (await admin.get("/compute/v2.1/os-hypervisors", headers=old)).body["hypervisors"]
+    names = {h["hypervisor_hostname"] for h in listed}
+    assert names == {"pod1-compute1", "pod2-compute1", "pod3-compute1"}
+    ids = [h["id"] for h in listed]
+    assert len(set(ids)) == 3 and all(isinstance(i, int) for i in ids)  # each pod says 1
+    for hypervisor in listed:
+        path = f"/compute/v2.1/os-hypervisors/{hypervisor['id']}"
+        shown = (await admin.get(path, headers=old)).body["hypervisor"]
+        assert (shown["id"], shown["hypervisor_hostname"]) == (
+            hypervisor["id"],
+            hypervisor["hypervisor_hostname"],
+        )
+    again = (await admin.get("/compute/v2.1/os-hypervisors", headers=old)).body["hypervisors"]
+    assert [h["id"] for h in again] == ids  # the same ids every time
+    stats = await admin.get("/compute/v2.1/os-hypervisors/statistics", headers=old)
+    assert stats.body["hypervisor_statistics"]["count"] == 3
+    found = await admin.get("/compute/v2.1/os-hypervisors/pod2/search", headers=old)
+    assert [h["hypervisor_hostname"] for h in found.body["hypervisors"]] == ["pod2-compute1"]
+    new = {"OpenStack-API-Version": "compute 2.53"}
+    uuids = (await admin.get("/compute/v2.1/os-hypervisors", headers=new)).body["hypervisors"]
+    shown = await admin.get(f"/compute/v2.1/os-hypervisors/{uuids[1]['id']}", headers=new)
+    assert shown.body["hypervisor"]["hypervisor_hostname"] == uuids[1]["hypervisor_hostname"]
+    for path in ("/compute/v2.1/os-hypervisors/999999", "/compute/v2.1/os-hypervisors/x"):
+        assert (await admin.get(path, headers=old)).status == 404
+    assert (await demo.get("/compute/v2.1/os-hypervisors", headers=old)).status == 403

@@ -1,4 +1,4 @@
-"""Calls answered by asking every pod and joining the answers: hypervisors, services, limits."""
+"""Calls answered by asking every pod and joining the answers: services, limits."""
 
 from __future__ import annotations
 
@@ -45,16 +45,6 @@ async def _joined(request: web.Request, path: str, collection: str, rule: str) -
         if body:
             joined.extend(body.get(collection, []))
     return json_response({collection: joined})
-
-
-@routes.get("/v2.1/os-hypervisors")
-async def hypervisors(request: web.Request) -> web.Response:
-    return await _joined(request, "/os-hypervisors", "hypervisors", "compute:hypervisors")
-
-
-@routes.get("/v2.1/os-hypervisors/detail")
-async def hypervisors_detail(request: web.Request) -> web.Response:
-    return await _joined(request, "/os-hypervisors/detail", "hypervisors", "compute:hypervisors")
 
 
 @routes.get("/v2.1/os-services")

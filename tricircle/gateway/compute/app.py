@@ -8,6 +8,7 @@ from tricircle.gateway.compute import (
     COMPUTE,
     aggregated,
     flavors,
+    hypervisors,
     keypairs,
     server_list,
     servers,
@@ -22,5 +23,17 @@ def create_compute_app(max_body: int) -> web.Application:
     return service_app(
         COMPUTE,
         max_body,
-        *(m.routes for m in (versions, server_list, servers, flavors, keypairs, zones, aggregated)),
+        *(
+            m.routes
+            for m in (
+                versions,
+                server_list,
+                servers,
+                flavors,
+                keypairs,
+                zones,
+                hypervisors,
+                aggregated,
+            )
+        ),
     )

@@ -207,6 +207,36 @@ async def show_hypervisor(request: web.Request) -> web.Response:
     raise SimError(404, f"Hypervisor with ID '{wanted}' could not be found.")
 
 
+async def hypervisor_statistics(request: web.Request) -> web.Response:
+    """Nova's totals, removed at 2.88."""
+    require_admin(request, "os_compute_api:os-hypervisors:statistics")
+    if microversion(request) >= (2, 88):
+        raise SimError(404, "The resource could not be found.")
+    hosts = state(request).hosts
+    details = [_hypervisor(request, i, h, True) for i, h in enumerate(hosts)]
+    summed = ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used", "local_gb_used",
+              "free_ram_mb", "free_disk_gb", "current_workload", "running_vms",
+              "disk_available_least")  # fmt: skip
+    totals = {name: sum(d[name] for d in details) for name in summed}
+    return json_response({"hypervisor_statistics": {"count": len(details), **totals}})
+
+
+async def search_hypervisors(request: web.Request) -> web.Response:
+    """Hypervisors whose name holds the pattern (before 2.53; a query filter since)."""
+    require_admin(request, "os_compute_api:os-hypervisors:search")
+    if microversion(request) >= (2, 53):
+        raise SimError(404, "The resource could not be found.")
+    pattern = request.match_info["pattern"]
+    found = [
+        _hypervisor(request, i, h, False)
+        for i, h in enumerate(state(request).hosts)
+        if pattern in h
+    ]
+    if not found:
+        raise SimError(404, f"No hypervisor matching '{pattern}' could be found.")
+    return json_response({"hypervisors": found})
+
+
 async def list_services(request: web.Request) -> web.Response:
     require_admin(request, "os_compute_api:os-services:list")
     compute = state(request)
@@ -248,5 +278,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/compute/v2.1/limits", limits)
     router.add_get("/compute/v2.1/os-hypervisors", list_hypervisors)
     router.add_get("/compute/v2.1/os-hypervisors/detail", list_hypervisors)
+    router.add_get("/compute/v2.1/os-hypervisors/statistics", hypervisor_statistics)
+    router.add_get("/compute/v2.1/os-hypervisors/{pattern}/search", search_hypervisors)
     router.add_get("/compute/v2.1/os-hypervisors/{hypervisor_id}", show_hypervisor)
     router.add_get("/compute/v2.1/os-services", list_services)
