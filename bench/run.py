@@ -204,6 +204,11 @@ def insert_routes(database: Path, rows: Any) -> None:
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             ((*row, now, now) for row in rows),
         )
+        db.execute(  # the counts the gateway keeps with its entries
+            "INSERT OR REPLACE INTO routing_counts (project_id, resource_type, pod_id, entries)"
+            " SELECT project_id, resource_type, pod_id, COUNT(*) FROM routing_entries"
+            " GROUP BY project_id, resource_type, pod_id"
+        )
 
 
 def add_pods(database: Path, count: int, like: str) -> list[str]:

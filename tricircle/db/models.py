@@ -69,3 +69,21 @@ class RoutingEntry(Base):
     bottom_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class RoutingCount(Base):
+    """How many entries of a type a project has in a pod, written with the entries.
+
+    "Which pods hold this project's servers" and "how loaded is each pod" read a
+    few of these rows instead of every routing entry of the project.
+    """
+
+    __tablename__ = "routing_counts"
+    __table_args__ = (Index("ix_routing_counts_type_pod", "resource_type", "pod_id"),)
+
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pod_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("pods.id", ondelete="CASCADE"), primary_key=True
+    )
+    entries: Mapped[int] = mapped_column(default=0)

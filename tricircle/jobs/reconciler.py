@@ -33,6 +33,7 @@ from tricircle.db.models import Pod, RoutingEntry
 from tricircle.jobs import metrics
 from tricircle.jobs.models import NEW, RUNNING, Deletion, Job
 from tricircle.jobs.queue import CLEANUP, enqueue
+from tricircle.pods.routing_counts import add_entry, remove_entry
 
 LOG = logging.getLogger(__name__)
 
@@ -157,19 +158,20 @@ class Reconciler:
 
     async def _adopt(self, pod: Pod, resource_type: str, obj: BottomObject) -> None:
         async with self.db.session.begin() as session:
-            session.add(
+            await add_entry(
+                session,
                 RoutingEntry(
                     project_id=obj.project_id or "",
                     resource_type=resource_type,
                     top_id=obj.top_id,
                     pod_id=pod.id,
                     bottom_id=obj.bottom_id,
-                )
+                ),
             )
 
     async def _remove_entry(self, entry: RoutingEntry) -> None:
         async with self.db.session.begin() as session:
-            await session.execute(delete(RoutingEntry).where(RoutingEntry.id == entry.id))
+            await remove_entry(session, entry.id)
 
     async def _tombstones(self, cutoff: dt.datetime, findings: dict[str, Any]) -> None:
         async with self.db.session.begin() as session:
@@ -217,7 +219,7 @@ async def cleanup(db: Database, inventory: PodInventory, resource_type: str, top
         if entry.bottom_id is not None:
             await inventory.delete(pod, resource_type, entry.bottom_id)
         async with db.session.begin() as session:
-            await session.execute(delete(RoutingEntry).where(RoutingEntry.id == entry.id))
+            await remove_entry(session, entry.id)
     async with db.session.begin() as session:
         await session.execute(
             delete(Deletion).where(

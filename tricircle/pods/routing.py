@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
-from tricircle.db.models import RoutingEntry
+from tricircle.db.models import RoutingCount, RoutingEntry
+from tricircle.pods.routing_counts import add_entry, count_change, remove_entry
 
 SERVER = "server"
 FLAVOR = "flavor"
@@ -57,9 +58,8 @@ class RoutingTable:
                 pod_id=pod_id,
                 bottom_id=bottom_id,
             )
-            session.add(entry)
             try:
-                await session.flush()
+                await add_entry(session, entry)
             except IntegrityError:
                 # another gateway recorded the same copy a moment ago
                 await session.rollback()
@@ -103,8 +103,7 @@ class RoutingTable:
 
     async def remove(self, entry_id: int) -> bool:
         async with self._db.session.begin() as session:
-            result = await session.execute(delete(RoutingEntry).where(RoutingEntry.id == entry_id))
-            return result.rowcount > 0
+            return await remove_entry(session, entry_id)
 
     async def page(
         self,
@@ -136,9 +135,11 @@ class RoutingTable:
         """The pods that hold any `resource_type` (or any of several) of the project
         (of anyone, if None)."""
         types = [resource_type] if isinstance(resource_type, str) else list(resource_type)
-        query = select(RoutingEntry.pod_id).where(RoutingEntry.resource_type.in_(types))
+        query = select(RoutingCount.pod_id).where(
+            RoutingCount.resource_type.in_(types), RoutingCount.entries > 0
+        )
         if project_id is not None:
-            query = query.where(RoutingEntry.project_id == project_id)
+            query = query.where(RoutingCount.project_id == project_id)
         async with self._db.session() as session:
             return set((await session.scalars(query.distinct())).all())
 
@@ -159,22 +160,27 @@ class RoutingTable:
         """Gives resources to another project (a volume transfer); how many entries moved."""
         if not top_ids:
             return 0
+        moved = (RoutingEntry.resource_type == resource_type) & RoutingEntry.top_id.in_(
+            list(top_ids)
+        )
         async with self._db.session.begin() as session:
+            owners_query = select(RoutingEntry.project_id, RoutingEntry.pod_id).where(moved)
+            owners = (await session.execute(owners_query.with_for_update())).all()
             result = await session.execute(
-                update(RoutingEntry)
-                .where(
-                    RoutingEntry.resource_type == resource_type,
-                    RoutingEntry.top_id.in_(list(top_ids)),
-                )
-                .values(project_id=project_id, updated_at=utcnow())
+                update(RoutingEntry).where(moved).values(project_id=project_id, updated_at=utcnow())
             )
+            for owner, pod_id in owners:
+                await count_change(session, owner, resource_type, pod_id, -1)
+                await count_change(session, project_id, resource_type, pod_id, 1)
             return result.rowcount
 
     async def count_by_pod(self, resource_type: str) -> dict[str, int]:
+        """Entries of the type in each pod, over every project (from the counts)."""
         query = (
-            select(RoutingEntry.pod_id, func.count())
-            .where(RoutingEntry.resource_type == resource_type)
-            .group_by(RoutingEntry.pod_id)
+            select(RoutingCount.pod_id, func.sum(RoutingCount.entries))
+            .where(RoutingCount.resource_type == resource_type)
+            .group_by(RoutingCount.pod_id)
         )
         async with self._db.session() as session:
-            return {pod_id: count for pod_id, count in (await session.execute(query)).all()}
+            rows = (await session.execute(query)).all()
+        return {pod_id: int(count) for pod_id, count in rows if count}
