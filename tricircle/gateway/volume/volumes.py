@@ -243,16 +243,21 @@ async def _shown(
 ) -> web.Response:
     """A volume's answer with its type named by the top's id."""
     response = await answer
-    if resource is not VOLUMES or response.status >= 400:
-        return response
-    _, pod = await find_route(request, resource, _id(request))
-    return await _top_type_ids(request, pod, response)
+    if resource is VOLUMES and _names_a_type(response):
+        _, pod = await find_route(request, resource, _id(request))
+        return await _top_type_ids(request, pod, response)
+    return response
+
+
+def _names_a_type(response: web.Response) -> bool:
+    body = response.body
+    return response.status < 400 and isinstance(body, bytes) and b'"volume_type' in body
 
 
 async def _top_type_ids(request: web.Request, pod: PodInfo, response: web.Response) -> web.Response:
-    body = response.body
-    if response.status < 400 and isinstance(body, bytes) and b"volume_type" in body:
-        response.body = (await TypeIds.read(request, pod.id)).shown(pod.id, body)
+    if _names_a_type(response):
+        assert isinstance(response.body, bytes)
+        response.body = (await TypeIds.read(request, pod.id)).shown(pod.id, response.body)
     return response
 
 
