@@ -18,7 +18,11 @@ import aiohttp
 from tests.gateway.harness import Client, Gateway
 from tricircle.db.models import RoutingEntry
 from tricircle.listing.ordering import Ordering, SortField
+from tricircle.listing.sort_index import sort_values
 from tricircle.pods.routing import SERVER
+from tricircle.pods.routing_counts import count_change
+from tricircle.sim.compute.model import Server
+from tricircle.sim.http import isotime
 
 COUNTS = (1, 412, 0, 97, 233, 8, 249)  # 1,000 servers over 7 pods, unevenly
 NAMES = [f"vm-{n:02d}" for n in range(40)] + ["Web", "db", "", "web-1"]
@@ -30,6 +34,8 @@ class Fleet:
     gateway: Gateway
     pod_ids: dict[str, str] = field(default_factory=dict)  # pod name -> the gateway's pod id
     pod_of: dict[str, str] = field(default_factory=dict)  # server id -> pod name
+    # their sort values in the routes, as the gateway keeps them for servers it creates
+    indexed: bool = True
 
     async def add_servers(
         self, pod_name: str, project_id: str, count: int, **attrs: Any
@@ -60,17 +66,29 @@ class Fleet:
                     created_at=dt.datetime.fromtimestamp(server.created_at, dt.UTC).replace(
                         tzinfo=None
                     ),
+                    **(self._sort_values(server) if self.indexed else {}),
                 )
             )
         async with self.gateway.services.db.session.begin() as session:
             session.add_all(entries)
+            pod_id = self.pod_ids[pod_name]
+            await count_change(session, project_id, SERVER, pod_id, len(entries))
         return ids
+
+    @staticmethod
+    def _sort_values(server: Server) -> dict[str, str | None]:
+        return sort_values({"created": isotime(server.created_at), "name": server.name})
 
 
 async def seed_fleet(
-    gateway: Gateway, admin: Client, project_id: str, counts: tuple[int, ...] = COUNTS
+    gateway: Gateway,
+    admin: Client,
+    project_id: str,
+    counts: tuple[int, ...] = COUNTS,
+    *,
+    fleet: Fleet | None = None,
 ) -> Fleet:
-    fleet = Fleet(gateway)
+    fleet = fleet or Fleet(gateway)
     for index, count in enumerate(counts):
         name = f"pod{index}"
         registered = await gateway.add_pod(admin, name, f"az{index % 3}")

@@ -6,12 +6,22 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, String
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import DeclarativeBase
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def sort_text(length: int) -> String:
+    """Text compared by code point on every backend, as Python compares it."""
+    return (
+        String(length)
+        .with_variant(postgresql.VARCHAR(length, collation="C"), "postgresql")
+        .with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+    )
 
 
 def new_uuid() -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tricircle.db.base import Base, new_uuid, utcnow
+from tricircle.db.base import Base, new_uuid, sort_text, utcnow
 
 
 class Pod(Base):
@@ -59,6 +59,8 @@ class RoutingEntry(Base):
         UniqueConstraint("resource_type", "top_id", "pod_id", name="uq_routing_resource_pod"),
         Index("ix_routing_project_type", "project_id", "resource_type"),
         Index("ix_routing_top_id", "top_id"),
+        Index("ix_routing_by_created", "project_id", "resource_type", "pod_id", "sort_created"),
+        Index("ix_routing_by_name", "project_id", "resource_type", "pod_id", "sort_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -69,6 +71,9 @@ class RoutingEntry(Base):
     bottom_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # what a list sorts by, as the pod shows it (tricircle.listing.sort_index)
+    sort_created: Mapped[str | None] = mapped_column(sort_text(64))
+    sort_name: Mapped[str | None] = mapped_column(sort_text(255))
 
 
 class RoutingCount(Base):

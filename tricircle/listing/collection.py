@@ -29,6 +29,7 @@ from tricircle.kit.fanout import ask_each
 from tricircle.kit.mark import unmarked
 from tricircle.kit.placement import usable_pods
 from tricircle.kit.service import service_of
+from tricircle.listing import sort_index
 from tricircle.listing.engine import (
     Cursors,
     FetchPage,
@@ -40,6 +41,7 @@ from tricircle.listing.engine import (
     merge,
 )
 from tricircle.listing.ordering import Ordering
+from tricircle.listing.sort_index import indexed_field
 from tricircle.pods.client import PodResponse, PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, bad_request
@@ -234,6 +236,27 @@ async def merged_count(
     return sum(int(answer.json().get("count") or 0) for _pod, answer in answers)
 
 
+async def _resume(
+    request: web.Request,
+    collection: Collection,
+    query: ListQuery,
+    pods: dict[str, PodInfo],
+    down: set[str],
+    fetcher: _Pods,
+) -> tuple[Position, dict[str, str]]:
+    """Where a client's marker sits, and the pod-local markers to continue from: from the
+    top's index of sort values when it covers the order, else from the marker's pod."""
+    marker, scope, ordering = query.marker or "", query.scope, query.ordering
+    db, kind = services_of(request).db, collection.resource_type
+    if indexed_field(ordering, scope) is not None and scope is not None:
+        placed = await sort_index.marker_position(db, kind, scope, marker, ordering)
+        if placed is not None:
+            markers = await sort_index.pod_markers(db, kind, scope, ordering, placed, pods.keys())
+            return placed.position, {**markers, placed.pod_id: marker}
+    marker_pod, after = await fetcher.marker_position(marker, down)
+    return after, {marker_pod: marker}
+
+
 async def merged_list(
     request: web.Request, collection: Collection, query: ListQuery
 ) -> list[Item] | web.Response:
@@ -257,8 +280,7 @@ async def merged_list(
         if cursor is not None:
             after, pod_markers = cursor.position, dict(cursor.pod_markers)
         else:
-            marker_pod, after = await fetcher.marker_position(query.marker, down)
-            pod_markers = {marker_pod: query.marker}
+            after, pod_markers = await _resume(request, collection, query, pods, down, fetcher)
 
     async def run(partial: set[str]) -> ListResult:
         sources = [

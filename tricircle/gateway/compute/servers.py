@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -14,6 +15,8 @@ from tricircle.gateway.volume.volumes import SNAPSHOTS, VOLUMES
 from tricircle.kit.calls import call_pod, relay, taken
 from tricircle.kit.placement import create_in_az
 from tricircle.kit.routed import RoutedResource, find_route, forward_routed
+from tricircle.listing import sort_index
+from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 from tricircle.pods.routing import SERVER
@@ -156,6 +159,17 @@ async def _record(request: web.Request, pod: PodInfo, created: dict[str, Any]) -
             LOG.exception("could not route server %s of pod %s; deleting it", server_id, pod.name)
             await call_pod(request, pod, "DELETE", f"/servers/{server_id}")
             raise
+        await _index(request, pod, server_id)
+
+
+async def _index(request: web.Request, pod: PodInfo, server_id: str) -> None:
+    """Keeps the new server's sort values (the create answer has none) for deep pages."""
+    try:
+        answer = await call_pod(request, pod, "GET", f"/servers/{server_id}")
+    except PodUnavailable:
+        return  # not indexed: lists resumed at it ask its pod, as before
+    if answer.status == 200:
+        await sort_index.record(services_of(request).db, SERVER, server_id, answer.json()["server"])
 
 
 async def _reservation(request: web.Request, pod: PodInfo, reservation_id: str) -> list[str]:
@@ -168,7 +182,13 @@ async def _reservation(request: web.Request, pod: PodInfo, reservation_id: str) 
 async def server(request: web.Request) -> web.Response:
     if request.method not in ("GET", "PUT", "DELETE"):
         raise web.HTTPMethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
-    return await forward_routed(request, SERVERS, request.match_info["server_id"])
+    server_id = request.match_info["server_id"]
+    answer = await forward_routed(request, SERVERS, server_id)
+    if request.method == "PUT" and answer.status == 200 and isinstance(answer.body, bytes):
+        # a rename moves the server in lists by name: the index follows
+        shown = json.loads(answer.body).get("server") or {}
+        await sort_index.record(services_of(request).db, SERVER, server_id, shown)
+    return answer
 
 
 @routes.route("*", "/v2.1/servers/{server_id}/{tail:.+}")
