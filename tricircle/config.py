@@ -17,6 +17,21 @@ _GATEWAY = [
         default=114688,
         help="Largest request body accepted, in bytes (413 beyond it), as OpenStack's sizelimit.",
     ),
+    cfg.HostAddressOpt(
+        "metrics_host", default="127.0.0.1", help="Address Prometheus scrapes /metrics on."
+    ),
+    cfg.PortOpt(
+        "metrics_port",
+        default=0,
+        help="Port of the Prometheus /metrics endpoint; 0 serves none. With several workers, "
+        "worker n (from 0) serves on this port + n.",
+    ),
+    cfg.StrOpt(
+        "log_format",
+        default="text",
+        choices=[("text", "one readable line per record"), ("json", "one JSON object per line")],
+        help="How log records are written to standard error.",
+    ),
 ]
 
 _DATABASE = [

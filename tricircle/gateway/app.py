@@ -22,6 +22,9 @@ from tricircle.identity.service_auth import ServiceAuth
 from tricircle.identity.tokens import TokenValidator
 from tricircle.jobs.runtime import pod_worker
 from tricircle.kit import fanout
+from tricircle.observe.access import observe
+from tricircle.observe.healthcheck import healthcheck
+from tricircle.observe.metrics_server import serve_metrics
 from tricircle.pods.client import PodClient
 from tricircle.pods.directory import PodDirectory
 from tricircle.pods.health import PodHealth
@@ -68,11 +71,14 @@ def build_services(conf: cfg.ConfigOpts) -> Services:
     )
 
 
-def create_app(conf: cfg.ConfigOpts, *, run_jobs: bool = False) -> web.Application:
-    """The gateway; with `run_jobs`, a job worker in the same process (the embedded setup)."""
+def create_app(
+    conf: cfg.ConfigOpts, *, run_jobs: bool = False, process_number: int = 0
+) -> web.Application:
+    """The gateway; with `run_jobs`, a job worker in the same process (the embedded setup).
+    `process_number` is its place among ``[gateway] workers`` (its metrics port follows it)."""
     max_body = conf.gateway.max_request_body_size
     app = web.Application(
-        middlewares=[middleware.request_id],
+        middlewares=[observe, middleware.request_id],
         client_max_size=max_body,
         # OpenStack services read request bodies as sent, whatever their Content-Encoding;
         # aiohttp would inflate them and fail the request (and its connection) on plain ones.
@@ -89,6 +95,9 @@ def create_app(conf: cfg.ConfigOpts, *, run_jobs: bool = False) -> web.Applicati
             )
         )
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(
+                serve_metrics(conf, services, offset=process_number)
+            )
             if run_jobs:
                 await stack.enter_async_context(pod_worker(conf, app[SERVICES].db))
             yield
@@ -96,6 +105,7 @@ def create_app(conf: cfg.ConfigOpts, *, run_jobs: bool = False) -> web.Applicati
 
     app.cleanup_ctx.append(services)
     fanout.install(app, conf.pods.fanout_total)
+    app.router.add_get("/healthcheck", healthcheck)  # HEAD too, as load balancers send it
     # a service's root without its trailing slash, as catalogs name it; before the sub-apps,
     # whose prefixes would otherwise take these paths
     app.router.add_get("/image", image_versions)

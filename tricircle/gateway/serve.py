@@ -13,7 +13,7 @@ from oslo_config import cfg
 from tricircle.gateway.app import create_app
 
 
-def _run_one(conf: cfg.ConfigOpts, reuse_port: bool) -> None:
+def _run_one(conf: cfg.ConfigOpts, reuse_port: bool, number: int = 0) -> None:
     try:
         import uvloop
 
@@ -21,7 +21,7 @@ def _run_one(conf: cfg.ConfigOpts, reuse_port: bool) -> None:
     except ImportError:  # uvloop is optional (not on Windows)
         pass
     web.run_app(
-        create_app(conf),
+        create_app(conf, process_number=number),
         host=conf.gateway.host,
         port=conf.gateway.port,
         reuse_port=reuse_port,
@@ -37,8 +37,8 @@ def serve(conf: cfg.ConfigOpts) -> None:
         return
     # Processes share nothing but the database; the kernel spreads connections (SO_REUSEPORT).
     processes = [
-        multiprocessing.Process(target=_run_one, args=(conf, True), daemon=True)
-        for _ in range(workers)
+        multiprocessing.Process(target=_run_one, args=(conf, True, number), daemon=True)
+        for number in range(workers)
     ]
     for process in processes:
         process.start()

@@ -15,6 +15,7 @@ from keystoneauth1 import access
 
 from tricircle.identity.context import RequestContext
 from tricircle.identity.errors import IdentityUnavailable
+from tricircle.observe.metrics import TOKEN_CACHE_HITS, TOKEN_CACHE_MISSES
 
 
 class ServiceTokenSource(Protocol):
@@ -60,8 +61,10 @@ class TokenValidator:
         key = hashlib.sha256(token.encode()).hexdigest()
         cached = self._cache.get(key)
         if cached is not None:
+            TOKEN_CACHE_HITS.inc()
             found = cached[0]
             return None if found is _INVALID else found  # type: ignore[return-value]
+        TOKEN_CACHE_MISSES.inc()
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)

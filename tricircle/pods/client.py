@@ -6,6 +6,7 @@ Every call's outcome feeds the pods' observed health, whatever the service.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,14 @@ import aiohttp
 import msgspec
 from multidict import CIMultiDictProxy
 
+from tricircle.observe import trace
+from tricircle.observe.metrics import (
+    POD_ERRORS,
+    POD_REQUESTS,
+    POD_SECONDS,
+    POD_TIMEOUTS,
+    status_class,
+)
 from tricircle.pods.catalog import endpoint_of
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.health import PodHealth
@@ -97,6 +106,7 @@ class PodClient:
         if body is not None:
             sent.setdefault("Content-Type", "application/json")
         limit = aiohttp.ClientTimeout(total=timeout) if timeout else self._timeout
+        started = time.monotonic()
         try:
             async with self._http.request(
                 method, url, headers=sent, params=params, data=body, timeout=limit
@@ -105,8 +115,10 @@ class PodClient:
         except (aiohttp.ClientError, TimeoutError) as exc:
             failure = _unavailable(pod, exc, limit.total, acts=method not in _READS)
             LOG.warning("%s %s to pod %s failed: %r", method, path, pod.name, exc)
+            _observe_failure(pod, service, method, exc, time.monotonic() - started)
             self.health.failed(pod, failure.reason)
             raise failure from exc
+        _observe_answer(pod, service, method, path, answer, time.monotonic() - started)
         if is_trouble(answer.status):
             self.health.failed(pod, f"answered {answer.status}")
         else:
@@ -115,6 +127,42 @@ class PodClient:
 
 
 _READS = ("GET", "HEAD")
+
+
+def _observe_answer(
+    pod: PodInfo, service: str, method: str, path: str, answer: PodResponse, seconds: float
+) -> None:
+    pod_request_id = answer.headers.get("x-openstack-request-id")
+    # the pod's own id, so an operator can follow the call into the pod's logs
+    LOG.debug(
+        "%s %s %s answered %d in %.1f ms, request id %s",
+        pod.name, method, path, answer.status, seconds * 1000, pod_request_id,
+    )  # fmt: skip
+    trace.pod_called(pod.name, pod_request_id)
+    POD_REQUESTS.labels(pod.name, service, method, status_class(answer.status)).inc()
+    POD_SECONDS.labels(pod.name, service).observe(seconds)
+    if is_trouble(answer.status):
+        POD_ERRORS.labels(pod.name, service, "server_error").inc()
+
+
+def _observe_failure(
+    pod: PodInfo, service: str, method: str, exc: Exception, seconds: float
+) -> None:
+    trace.pod_called(pod.name, None)
+    POD_REQUESTS.labels(pod.name, service, method, "error").inc()
+    POD_SECONDS.labels(pod.name, service).observe(seconds)
+    kind = _failure_kind(exc)
+    POD_ERRORS.labels(pod.name, service, kind).inc()
+    if kind == "timeout":
+        POD_TIMEOUTS.labels(pod.name, service).inc()
+
+
+def _failure_kind(exc: Exception) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "unreachable"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return "disconnected"
 
 
 def is_trouble(status: int) -> bool:
@@ -132,8 +180,9 @@ def _unavailable(
     pod: PodInfo, exc: Exception, timeout: float | None, *, acts: bool
 ) -> PodUnavailable:
     """The failure in the user's terms; the exception itself goes to the log."""
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    kind = _failure_kind(exc)
+    if kind == "unreachable":
         return PodUnavailable(pod, "could not be reached", sent=False)
-    if isinstance(exc, TimeoutError):
+    if kind == "timeout":
         return PodUnavailable(pod, f"did not answer within {timeout:g} s", sent=acts)
     return PodUnavailable(pod, "broke off the connection", sent=acts)

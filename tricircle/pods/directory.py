@@ -68,6 +68,10 @@ class PodDirectory:
                 self._refreshing = asyncio.create_task(self._refresh_in_background())
         return self._pods
 
+    def snapshot(self) -> Mapping[str, PodInfo]:
+        """The pods as last loaded, without waiting (for readers that cannot await)."""
+        return self._pods
+
     async def get(self, pod_id: str) -> PodInfo | None:
         pods = await self.pods()
         if pod_id not in pods:

@@ -1,0 +1,1 @@
+"""What operators watch: health, Prometheus metrics and the per-request log line."""
