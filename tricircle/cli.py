@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from tricircle.config import load_config
+from tricircle.observe.logs import setup_logging
 
 
 def _configured(args: argparse.Namespace):
@@ -17,7 +17,9 @@ def _configured(args: argparse.Namespace):
 def _gateway(args: argparse.Namespace) -> int:
     from tricircle.gateway.serve import serve
 
-    serve(_configured(args))
+    conf = _configured(args)
+    setup_logging(debug=args.debug, log_format=conf.gateway.log_format)
+    serve(conf)
     return 0
 
 
@@ -64,6 +66,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=19999, help="gateway port")
     demo.add_argument("--identity-port", type=int, default=15000)
+    demo.add_argument("--metrics-port", type=int, help="Prometheus /metrics (gateway port + 1)")
     demo.add_argument("--boot-delay", type=float, default=2.0, help="seconds BUILD -> ACTIVE")
     demo.set_defaults(run=_demo)
 
@@ -84,10 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         args.rest = rest + args.rest
     elif rest:
         parser().error(f"unrecognized arguments: {' '.join(rest)}")
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(debug=args.debug)
     return args.run(args)
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import shutil
 import signal
+import sys
 from pathlib import Path
 
 import aiohttp
@@ -117,7 +120,11 @@ async def run_demo(args: argparse.Namespace) -> int:
     conf.set_override("auth_url", cloud.identity_url, "identity")
     conf.set_override("password", "tricircle", "identity")
     conf.set_override("region_name", TOP_REGION, "identity")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    metrics_port = args.metrics_port or args.port + 1
+    conf.set_override("metrics_port", metrics_port, "gateway")
+    # the seeding's requests are the demo's own: its first screen is the banner alone
+    access_log = logging.getLogger("tricircle.access")
+    access_log.setLevel(logging.WARNING)
     await asyncio.to_thread(migrate.upgrade, conf.database.connection)
     runner = web.AppRunner(create_app(conf, run_jobs=True), access_log=None)
     await runner.setup()
@@ -127,7 +134,9 @@ async def run_demo(args: argparse.Namespace) -> int:
         clouds_yaml = data / "clouds.yaml"
         users = {f"tricircle-{user}": (user, pw) for user, (pw, _role) in USERS.items()}
         write_clouds_yaml(clouds_yaml, cloud.identity_url, users)
-        print(_usage(gateway_url, cloud.identity_url, clouds_yaml), flush=True)
+        metrics_url = f"http://{args.host}:{metrics_port}/metrics"
+        print(_usage(gateway_url, metrics_url, cloud.identity_url, clouds_yaml), flush=True)
+        access_log.setLevel(logging.NOTSET)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for number in (signal.SIGINT, signal.SIGTERM):
@@ -139,12 +148,27 @@ async def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _usage(gateway: str, identity: str, clouds_yaml: Path) -> str:
+def openstack_command() -> str:
+    """How to run the openstack CLI from here, as the banner prints it: ``./dev openstack``
+    when the demo came from ``./dev``, else ``openstack`` if it is on the PATH, else the one
+    installed beside this Python (a venv's, which a newcomer has not activated)."""
+    given = os.environ.get("TRICIRCLE_OPENSTACK_COMMAND")
+    if given:
+        return given
+    if shutil.which("openstack"):
+        return "openstack"
+    beside = Path(sys.executable).parent / "openstack"
+    return str(beside) if beside.exists() else "openstack"
+
+
+def _usage(gateway: str, metrics: str, identity: str, clouds_yaml: Path) -> str:
     pods = "\n".join(f"    {name} in {az}" for name, az in PODS)
     sim_admin = identity.rsplit("/v3", 1)[0] + "/sim"
+    openstack = openstack_command()
     return f"""
 Tricircle demo is up.
   gateway (region {TOP_REGION}): {gateway}
+  health, metrics:                 {gateway}/healthcheck  {metrics}
   identity:                        {identity}
   simulated pods:
 {pods}
@@ -152,13 +176,11 @@ Tricircle demo is up.
 Use it with the openstack CLI:
   export OS_CLIENT_CONFIG_FILE={clouds_yaml}
   export OS_CLOUD=tricircle-demo          # tricircle-admin for the operator
-  openstack availability zone list
-  openstack flavor list
-  openstack keypair create --public-key ~/.ssh/id_ed25519.pub mykey
-  openstack server create --flavor m1.tiny --image cirros --availability-zone az2 vm1
-  openstack server list
-  openstack server show vm1
-  openstack server delete vm1
+  {openstack} availability zone list
+  {openstack} flavor list
+  {openstack} server create --flavor m1.tiny --image cirros --availability-zone az2 vm1
+  {openstack} server list
+  {openstack} server delete vm1
 
 Rehearse an outage of pod2 (and bring it back with {{"down": null}}):
   curl -X PUT -d '{{"down": "refuse"}}' {sim_admin}/pods/pod2/faults
