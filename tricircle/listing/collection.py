@@ -7,9 +7,9 @@ not answer, and where a client's marker sits in the order. The facade says what
 its collection is (`Collection`) and renders the page.
 
 A pod known down, or one that does not answer within ``[pods] list_timeout``, is
-left out, or, where the facade allows partial records (Nova from 2.69, as it
-shows a down cell), its resources appear as partial records built from the
-routing table: they take the place their values give them in the order, ties
+left out of the whole page, or, where the facade allows partial records (Nova from
+2.69, as it shows a down cell), its resources appear as partial records built from
+the routing table: they take the place their values give them in the order, ties
 broken by pod like every other item, so a walk through pages stays exact while
 the set of pods that answer does not change.
 """
@@ -305,8 +305,13 @@ async def merged_list(
         result = await run(down)
         if result.failed and mode == "fail":
             raise _unavailable([pods[p] for p in result.failed])
+        # a pod that failed or missed list_timeout is a down pod for the whole page, never
+        # one whose first items are shown and the rest skipped
         if result.failed and mode == "partial":
             result = await run(down | result.failed.keys())
+        elif result.failed:
+            pods = {pod_id: pod for pod_id, pod in pods.items() if pod_id not in result.failed}
+            result = await run(down)
     except PodRejected as exc:  # the client's query is wrong, as every pod would say
         return web.Response(status=exc.status, body=exc.body, content_type="application/json")
     if result.items and len(result.items) == query.limit:

@@ -3,8 +3,9 @@
 The merge is tricircle/listing/collection.py's. From microversion 2.69, as Nova
 shows a down cell, the servers of a pod that did not answer appear as partial
 records from the routing table: id, status ``UNKNOWN``, ``tenant_id``, ``created``
-(when the route was recorded) and links. Filters are not applied to them: they
-appear only in unfiltered lists, since nothing shows they would match.
+(as the pod showed it when the gateway indexed the server) and links. Filters are
+not applied to them: they appear only in unfiltered lists, since nothing shows they
+would match.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def _partial(request: web.Request, entry: RoutingEntry) -> dict[str, Any]:
         "id": entry.top_id,
         "status": "UNKNOWN",
         "tenant_id": entry.project_id,
-        "created": entry.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # as the pod showed it (the index of sort values), else when the route was recorded
+        "created": entry.sort_created or entry.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": resource_links(request, "servers", entry.top_id),
     }
 
