@@ -38,6 +38,7 @@ def endpoints(base: str) -> dict[str, str]:
         "block-storage": f"{base}/volume/v3",
         "volumev3": f"{base}/volume/v3",
         "network": f"{base}/network",
+        "tricircle": f"{base}/v1.0",  # the admin API, as `openstack tricircle ...` finds it
     }
 
 
@@ -181,6 +182,7 @@ Use it with the openstack CLI:
   {openstack} server create --flavor m1.tiny --image cirros --availability-zone az2 vm1
   {openstack} server list
   {openstack} server delete vm1
+  {openstack} --os-cloud tricircle-admin tricircle pod list
 
 Rehearse an outage of pod2 (and bring it back with {{"down": null}}):
   curl -X PUT -d '{{"down": "refuse"}}' {sim_admin}/pods/pod2/faults

@@ -16,6 +16,7 @@ SERVICE_TYPES = {
     "volumev3": "cinderv3",
     "network": "neutron",
     "image": "glance",
+    "tricircle": "tricircle",  # the gateway's admin API, registered in the top region
 }
 INTERFACES = ("public", "internal", "admin")
 _ID_NS = uuid.UUID("6f1c52b2-6a53-4a5c-9d0b-7c2cbd0e1c11")

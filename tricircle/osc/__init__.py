@@ -1,0 +1,1 @@
+"""``openstack tricircle ...``: the admin API as an OpenStackClient plugin."""
