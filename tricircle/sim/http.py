@@ -209,7 +209,7 @@ class Microversions:
 # -- lists: filtering helpers, sorting, paging -------------------------------------------------
 
 
-def _null_first(value: Any) -> tuple[int, Any]:
+def null_first(value: Any) -> tuple[int, Any]:
     # SQL databases order NULLs before values in ascending order (MySQL, SQLite); mirror that.
     # Text compares as the services' MariaDB/MySQL tables collate it: case-insensitively.
     if isinstance(value, str):
@@ -221,7 +221,7 @@ def sort_items(items: list[Any], keys: Sequence[tuple[Callable[[Any], Any], bool
     """Stable multi-key sort; each key is (getter, descending)."""
     out = list(items)
     for getter, descending in reversed(keys):
-        out.sort(key=lambda item, g=getter: _null_first(g(item)), reverse=descending)
+        out.sort(key=lambda item, g=getter: null_first(g(item)), reverse=descending)
     return out
 
 

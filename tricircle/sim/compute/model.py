@@ -255,12 +255,38 @@ class Quota:
     server_group_members: int = 10
 
 
+class ServerTable(dict[str, Server]):
+    """A pod's servers by id. It counts the changes of membership, so that the sorted
+    orders kept of it (tricircle.sim.compute.server_order) know when to rebuild."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.version = 0
+        self.orders: dict[tuple[str, ...], Any] = {}
+
+    def __setitem__(self, key: str, value: Server) -> None:
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.version += 1
+        return super().pop(key, *default)
+
+    def clear(self) -> None:
+        self.version += 1
+        super().clear()
+
+
 @dataclass
 class ComputeState:
     az: str
     hosts: list[str]
     quota: Quota = field(default_factory=Quota)
-    servers: dict[str, Server] = field(default_factory=dict)
+    servers: ServerTable = field(default_factory=ServerTable)
     deleted_servers: dict[str, Server] = field(default_factory=dict)
     flavors: dict[str, Flavor] = field(default_factory=dict)
     keypairs: dict[tuple[str, str], Keypair] = field(default_factory=dict)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tricircle.sim.compute import server_order
 from tricircle.sim.compute.common import api_base, ref_id, state
 from tricircle.sim.compute.model import Server
-from tricircle.sim.compute.server_sort import sort_params
+from tricircle.sim.compute.server_sort import SORT_KEYS, sort_spec
 from tricircle.sim.compute.views import server_detail, server_summary
 from tricircle.sim.http import (
     SimError,
@@ -145,12 +146,8 @@ async def list_servers(request: web.Request) -> web.Response:
     compute = state(request)
     context = ctx(request)
     preds, with_deleted = _filters(request)
-    keys = sort_params(request)
-    pool: list[Server] = list(compute.servers.values())
-    if with_deleted:
-        pool.extend(compute.deleted_servers.values())
-    matched = [s for s in pool if all(p(s) for p in preds)]
-    ordered = sort_items(matched, keys)
+    spec = sort_spec(request)
+    keys = [(SORT_KEYS[name], descending) for name, descending in spec]
 
     q = request.rel_url.query
     limit = parse_limit(q.get("limit"), MAX_LIMIT)
@@ -159,7 +156,17 @@ async def list_servers(request: web.Request) -> web.Response:
         marker = compute.servers.get(q["marker"]) or compute.deleted_servers.get(q["marker"])
         if marker is None:
             raise SimError(400, f"marker [{q['marker']}] not found")
-    page = page_after(ordered, marker, limit, keys)
+    if not with_deleted and server_order.covers(spec):
+        getters = [getter for getter, _ in keys]
+        page = server_order.page(
+            compute.servers, spec, getters, marker, limit, lambda s: all(p(s) for p in preds)
+        )
+    else:
+        pool: list[Server] = list(compute.servers.values())
+        if with_deleted:
+            pool.extend(compute.deleted_servers.values())
+        matched = [s for s in pool if all(p(s) for p in preds)]
+        page = page_after(sort_items(matched, keys), marker, limit, keys)
 
     base = api_base(request)
     if detail:

@@ -55,7 +55,8 @@ _ADMIN_SORT_KEYS = {"host", "node"}
 # -- listing ----------------------------------------------------------------------------------
 
 
-def sort_params(request: web.Request) -> list[tuple[Callable[[Server], Any], bool]]:
+def sort_spec(request: web.Request) -> list[tuple[str, bool]]:
+    """The sort keys (Nova's names) and their directions, with Nova's tail."""
     keys = request.rel_url.query.getall("sort_key", [])
     dirs = request.rel_url.query.getall("sort_dir", [])
     for key in keys:
@@ -83,4 +84,4 @@ def sort_params(request: web.Request) -> list[tuple[Callable[[Server], Any], boo
         if tail not in keys:
             keys.append(tail)
             dirs.append(default_dir)
-    return [(SORT_KEYS[k], d == "desc") for k, d in zip(keys, dirs, strict=True)]
+    return [(k, d == "desc") for k, d in zip(keys, dirs, strict=True)]
