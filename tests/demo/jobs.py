@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 
-from tricircle.db.engine import Database
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
 from tricircle.jobs.models import FAIL, Job, job_key
 
 
-async def _insert_failed(database: Path, resource_id: str) -> str:
-    db = Database(f"sqlite:///{database}")
+def failed_job(demo_data: Path) -> str:
+    """Inserts a failed job into the running demo's SQLite database; its id. Synchronous:
+    the browser tests run inside playwright's own event loop."""
+    resource_id = str(uuid.uuid4())
+    engine = create_engine(f"sqlite:///{demo_data / 'tricircle.sqlite'}")
     try:
-        async with db.session.begin() as session:
+        with Session(engine) as session, session.begin():
             job = Job(
                 type="drill",  # no worker handles it: a redone drill waits, visibly
                 resource_type="server",
@@ -24,11 +28,8 @@ async def _insert_failed(database: Path, resource_id: str) -> str:
                 last_error="the pod refused the drill",
             )
             session.add(job)
-        return job.id
+            session.flush()
+            job_id = job.id
+        return job_id
     finally:
-        await db.dispose()
-
-
-def failed_job(demo_data: Path) -> str:
-    """Inserts a failed job into the running demo's SQLite database; its id."""
-    return asyncio.run(_insert_failed(demo_data / "tricircle.sqlite", str(uuid.uuid4())))
+        engine.dispose()

@@ -10,6 +10,7 @@ from aiohttp import web
 from oslo_config import cfg
 
 from tricircle.admin.app import create_admin_app
+from tricircle.dashboard.app import create_dashboard_app
 from tricircle.db.engine import Database
 from tricircle.gateway.compute.app import create_compute_app
 from tricircle.gateway.compute.versions import versions as compute_versions
@@ -95,9 +96,7 @@ def create_app(
             )
         )
         async with AsyncExitStack() as stack:
-            await stack.enter_async_context(
-                serve_metrics(conf, services, offset=process_number)
-            )
+            await stack.enter_async_context(serve_metrics(conf, services, offset=process_number))
             if run_jobs:
                 await stack.enter_async_context(pod_worker(conf, app[SERVICES].db))
             yield
@@ -112,6 +111,7 @@ def create_app(
     app.router.add_get("/compute", compute_versions)
     app.router.add_get("/volume", volume_versions)
     app.add_subapp("/v1.0", create_admin_app(max_body))
+    app.add_subapp("/dashboard", create_dashboard_app())
     app.add_subapp("/compute", create_compute_app(max_body))
     app.add_subapp("/image", create_image_app(max_body))
     app.add_subapp("/volume", create_volume_app(max_body))

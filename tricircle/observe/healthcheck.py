@@ -13,7 +13,6 @@ import logging
 from aiohttp import web
 from sqlalchemy import text
 
-from tricircle.identity.errors import IdentityUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.web.http import json_response, public
 from tricircle.web.services import Services, services_of
@@ -35,17 +34,6 @@ async def database_problem(services: Services) -> str | None:
         LOG.warning("healthcheck: the database cannot be reached: %r", exc)
         return "The database cannot be reached."
     return None
-
-
-async def _is_admin(services: Services, request: web.Request) -> bool:
-    token = request.headers.get("X-Auth-Token")
-    if not token:
-        return False
-    try:
-        context = await services.validator.validate(token)
-    except IdentityUnavailable:
-        return False
-    return context is not None and services.policy.with_admin_flag(context).is_admin
 
 
 def pod_report(services: Services, pod: PodInfo) -> dict[str, object]:
@@ -71,7 +59,8 @@ async def healthcheck(request: web.Request) -> web.StreamResponse:
         return web.Response(status=status)
     if "application/json" not in request.headers.get("Accept", ""):
         return web.Response(status=status, text=reason)
-    if not await _is_admin(services, request):
+    caller = await services.caller(request.headers.get("X-Auth-Token"))
+    if caller is None or not caller.is_admin:
         return json_response({"reasons": [reason]}, status=status)
     pods = sorted((await services.directory.pods()).values(), key=lambda pod: pod.name)
     return json_response(

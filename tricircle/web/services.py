@@ -13,6 +13,7 @@ from oslo_config import cfg
 
 from tricircle.db.engine import Database
 from tricircle.identity.context import RequestContext
+from tricircle.identity.errors import IdentityUnavailable
 from tricircle.identity.policy import Policy
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.identity.tokens import TokenValidator
@@ -36,6 +37,17 @@ class Services:
     routing: RoutingTable
     pods: PodClient
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    async def caller(self, token: str | None) -> RequestContext | None:
+        """Who holds `token`, admin flag set; None when there is none, Keystone rejects it or
+        cannot be asked (for pages that show less to strangers rather than fail)."""
+        if not token:
+            return None
+        try:
+            context = await self.validator.validate(token)
+        except IdentityUnavailable:
+            return None
+        return self.policy.with_admin_flag(context) if context is not None else None
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Runs `work` after the response; cancelled when the gateway stops."""

@@ -1,0 +1,1 @@
+"""``/dashboard``: the operator's pages over the admin API's data, rendered on the server."""
