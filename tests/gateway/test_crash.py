@@ -18,10 +18,9 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from tests.gateway.harness import IMAGE_ID, PASSWORD, TOP_REGION, Client, keystone_token
-from tests.gateway.test_reconcile import free_port, start_gateway
+from tests.gateway.harness import IMAGE_ID, PASSWORD, Client, keystone_token
+from tests.gateway.test_reconcile import gateway_config, start_gateway
 from tricircle.config import load_config
-from tricircle.db import migrate
 from tricircle.db.engine import Database
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.jobs.models import SUCCESS, Deletion, Job
@@ -139,18 +138,12 @@ async def _converged(
 
 
 async def test_kills_at_random_points_leave_nothing_behind(sim: SimCloud, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'tricircle.sqlite'}"
-    await asyncio.to_thread(migrate.upgrade, url)
-    port = free_port()
-    config = tmp_path / "tricircle.conf"
-    config.write_text(
-        f"[gateway]\nport = {port}\n[database]\nconnection = {url}\n"
-        f"[identity]\nauth_url = {sim.identity_url}\npassword = tricircle\n"
-        f"region_name = {TOP_REGION}\n"
-        # a killed worker's job is taken over within a second; failed attempts retry soon
+    # a killed worker's job is taken over within a second; failed attempts retry soon
+    jobs = (
         "[jobs]\nlease = 1.0\npoll_interval = 0.05\nbackoff_base = 0.1\nbackoff_cap = 1.0\n"
         "max_attempts = 1000\n"
     )
+    config, url, port = await gateway_config(sim, tmp_path, jobs)
     processes = Processes(config, port)
     db = Database(url)
     await processes.start()

@@ -37,7 +37,8 @@ async def test_version_documents_advertise_the_common_range(gateway: Gateway) ->
     anonymous = Client(gateway.http, gateway.url, "")  # discovery needs no token
     root = await anonymous.get("/compute/")
     assert root.status == 200
-    (version,) = root.body["versions"]
+    legacy, version = root.body["versions"]  # v2.0, then v2.1, as Nova lists them
+    assert legacy["id"] == "v2.0"
     assert (version["min_version"], version["version"]) == ("2.1", "2.79")
     v21 = await anonymous.get("/compute/v2.1/")
     assert (v21.body["version"]["min_version"], v21.body["version"]["version"]) == ("2.1", "2.79")

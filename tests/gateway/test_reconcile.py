@@ -63,7 +63,9 @@ async def start_gateway(config: Path, port: int) -> asyncio.subprocess.Process:
     raise AssertionError("the gateway did not start")
 
 
-async def test_reconciler_adopts_what_a_killed_gateway_left(sim: SimCloud, tmp_path: Path) -> None:
+async def gateway_config(sim: SimCloud, tmp_path: Path, extra: str = "") -> tuple[Path, str, int]:
+    """A migrated SQLite database and a config file for a gateway process in front of `sim`:
+    (config file, database URL, port)."""
     url = f"sqlite:///{tmp_path / 'tricircle.sqlite'}"
     await asyncio.to_thread(migrate.upgrade, url)
     port = free_port()
@@ -71,8 +73,13 @@ async def test_reconciler_adopts_what_a_killed_gateway_left(sim: SimCloud, tmp_p
     config.write_text(
         f"[gateway]\nport = {port}\n[database]\nconnection = {url}\n"
         f"[identity]\nauth_url = {sim.identity_url}\npassword = tricircle\n"
-        f"region_name = {TOP_REGION}\n"
+        f"region_name = {TOP_REGION}\n{extra}"
     )
+    return config, url, port
+
+
+async def test_reconciler_adopts_what_a_killed_gateway_left(sim: SimCloud, tmp_path: Path) -> None:
+    config, url, port = await gateway_config(sim, tmp_path)
     gateway = await start_gateway(config, port)
     base = f"http://127.0.0.1:{port}"
     db = Database(url)
