@@ -13,15 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import pytest
 from sqlalchemy import Select, insert, text
 
 from tricircle.db.engine import Database
 from tricircle.db.models import Pod, RoutingEntry
+from tricircle.listing.ordering import Ordering, SortField
+from tricircle.listing.sort_index import IndexedMarker, nearest_query
 from tricircle.pods.routing import SERVER, by_id_query
+from tricircle.pods.routing_counts import count_change
 
 ROWS = 20_000
 PODS = 10
-CHUNK = 4_000  # rows per INSERT, under PostgreSQL's 32,767 parameters
+CHUNK = 3_000  # rows per INSERT, under PostgreSQL's 32,767 parameters
+
+
+def _created(n: int) -> str:
+    return f"2026-01-01T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z"
 
 
 async def _fill(db: Database) -> str:
@@ -60,12 +68,17 @@ async def _fill(db: Database) -> str:
                             "bottom_id": top_id,
                             "created_at": now,
                             "updated_at": now,
+                            "sort_created": _created(i),
+                            "sort_name": f"vm-{i}",
                         }
                         for i, top_id in enumerate(top_ids[start : start + CHUNK], start)
                     ]
                 )
             )
-    analyze = {"postgresql": "ANALYZE routing_entries", "mysql": "ANALYZE TABLE routing_entries"}
+    async with db.session.begin() as session:
+        for pod_id in pod_ids:
+            await count_change(session, "big", SERVER, pod_id, ROWS // PODS)
+    analyze = {"postgresql": "ANALYZE", "mysql": "ANALYZE TABLE routing_entries, routing_counts"}
     if db.backend in analyze:
         async with db.engine.connect() as connection:
             await connection.execute(text(analyze[db.backend]))
@@ -93,3 +106,21 @@ async def test_a_lookup_by_id_takes_an_index_on_the_top_id(db: Database) -> None
     else:
         assert "key=uq_routing_resource_pod" in plan or "key=ix_routing_top_id" in plan, plan
         assert "type=ALL" not in plan, plan
+
+
+@pytest.mark.parametrize("field", ["created", "name"])
+async def test_each_pods_marker_is_found_on_the_sort_index(db: Database, field: str) -> None:
+    await _fill(db)
+    ordering = Ordering((SortField(field, descending=field == "created"),))
+    value = "2026-01-01T00:30:30Z" if field == "created" else "vm-5000"
+    marker = IndexedMarker("a-pod", value, (ordering.key_of({field: value}), "a-pod"))
+    plan = await _plan(db, nearest_query(SERVER, "big", ordering, marker))
+    index = f"ix_routing_by_{field}"
+    if db.backend == "sqlite":
+        assert f"INDEX {index} (project_id=? AND resource_type=? AND pod_id=? AND" in plan, plan
+    elif db.backend == "postgresql":
+        assert (
+            f"Index Scan using {index}" in plan or f"Index Scan Backward using {index}" in plan
+        ), plan
+    else:
+        assert f"key={index}" in plan, plan

@@ -20,10 +20,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, union_all, update
+from sqlalchemy import Select, select, update
 
 from tricircle.db.engine import Database
-from tricircle.db.models import RoutingEntry
+from tricircle.db.models import RoutingCount, RoutingEntry
 from tricircle.listing.engine import Position
 from tricircle.listing.ordering import Ordering
 
@@ -86,6 +86,40 @@ async def marker_position(
     return IndexedMarker(pod_id, value, (ordering.key_of({field: value}), pod_id))
 
 
+def nearest_query(
+    resource_type: str, scope: str, ordering: Ordering, marker: IndexedMarker
+) -> Select[tuple[str, str | None]]:
+    """For each pod holding the scope's items (the counts), its nearest indexed item
+    before the marker, found on the (project, type, pod, value) index; one statement of
+    one shape whatever the pods."""
+    field, descending = ordering.fields[0].field, ordering.fields[0].descending
+    column = INDEXED[field]
+    # equal values sort by pod: a pod before the marker's shows its equal ones first
+    equal_first = RoutingCount.pod_id < marker.pod_id
+    if descending:
+        before = (column >= marker.value) & ((column > marker.value) | equal_first)
+    else:
+        before = (column <= marker.value) & ((column < marker.value) | equal_first)
+    nearest = (
+        select(RoutingEntry.top_id)
+        .where(
+            RoutingEntry.project_id == scope,
+            RoutingEntry.resource_type == resource_type,
+            RoutingEntry.pod_id == RoutingCount.pod_id,
+            before,
+        )
+        .order_by(column.asc() if descending else column.desc())
+        .limit(1)
+        .correlate(RoutingCount)
+        .scalar_subquery()
+    )
+    return select(RoutingCount.pod_id, nearest).where(
+        RoutingCount.project_id == scope,
+        RoutingCount.resource_type == resource_type,
+        RoutingCount.entries > 0,
+    )
+
+
 async def pod_markers(
     db: Database,
     resource_type: str,
@@ -96,35 +130,11 @@ async def pod_markers(
 ) -> dict[str, str]:
     """Per pod, an item at or before its last one that sorts before the marker; pods with
     none (or none indexed) are left out and read from their start."""
-    field, descending = ordering.fields[0].field, ordering.fields[0].descending
-    column = INDEXED[field]
-    value, marker_pod = marker.value, marker.pod_id
-
-    def before(pod_id: str) -> ColumnElement[bool]:
-        # equal values sort by pod: a pod before the marker's shows its equal ones first
-        inclusive = pod_id < marker_pod
-        if descending:
-            return column >= value if inclusive else column > value
-        return column <= value if inclusive else column < value
-
-    latest = column.asc() if descending else column.desc()
-    per_pod = [
-        select(RoutingEntry.pod_id, RoutingEntry.top_id)
-        .where(
-            RoutingEntry.project_id == scope,
-            RoutingEntry.resource_type == resource_type,
-            RoutingEntry.pod_id == pod_id,
-            before(pod_id),
-        )
-        .order_by(latest)
-        .limit(1)
-        .subquery()
-        .select()
-        for pod_id in pod_ids
-        if pod_id != marker_pod
-    ]
-    if not per_pod:
-        return {}
+    query = nearest_query(resource_type, scope, ordering, marker)
     async with db.session() as session:
-        rows = (await session.execute(union_all(*per_pod))).all()
-    return {pod_id: top_id for pod_id, top_id in rows}
+        rows = (await session.execute(query)).all()
+    return {
+        pod_id: top_id
+        for pod_id, top_id in rows
+        if top_id is not None and pod_id != marker.pod_id and pod_id in pod_ids
+    }
