@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from tests.gateway.harness import Client, Gateway
+from tricircle.sim import Faults
 
 V = "/volume/v3"
 
@@ -409,3 +410,32 @@ async def test_the_summary_by_microversion_and_one_extra_spec_updated(admin: Cli
     for body in ({"other": "w"}, {"k": "w", "other": "x"}, ["k"]):
         assert (await admin.put(f"{specs}/k", body)).status == 400, body
     assert (await admin.get(specs)).body == {"extra_specs": {"k": "w"}}
+
+
+async def test_a_down_pod_leaves_the_volume_list_at_once_and_comes_back(
+    gateway: Gateway, demo: Client
+) -> None:
+    """As for servers below 2.69: the list answers from the pods that answer, without
+    waiting once the pod is known down, and shows its volumes again when it is back."""
+    for az in ("az1", "az2"):
+        reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": az}})
+        assert reply.status == 202, reply.body
+    pod2 = next(name for name in ("pod2", "pod3") if gateway.sim.pods[name].volume.volumes)
+    pod_id = next(
+        p.id for p in (await gateway.services.directory.pods()).values() if p.name == pod2
+    )
+    await gateway.sim.pods[pod2].set_faults(Faults(down="hang"))
+    for _ in range(100):
+        if gateway.services.pods.health.is_down(pod_id):
+            break
+        await asyncio.sleep(0.05)
+    reply = await demo.get(f"{V}/volumes/detail")
+    assert reply.status == 200
+    assert [v["availability_zone"] for v in reply.body["volumes"]] == ["az1"]
+    await gateway.sim.pods[pod2].set_faults(Faults())
+    for _ in range(100):
+        if not gateway.services.pods.health.is_down(pod_id):
+            break
+        await asyncio.sleep(0.05)
+    reply = await demo.get(f"{V}/volumes/detail")
+    assert sorted(v["availability_zone"] for v in reply.body["volumes"]) == ["az1", "az2"]
