@@ -439,3 +439,36 @@ async def test_a_down_pod_leaves_the_volume_list_at_once_and_comes_back(
         await asyncio.sleep(0.05)
     reply = await demo.get(f"{V}/volumes/detail")
     assert sorted(v["availability_zone"] for v in reply.body["volumes"]) == ["az1", "az2"]
+
+
+async def test_a_servers_delete_on_termination_volume_loses_its_route_with_it(
+    gateway: Gateway, demo: Client
+) -> None:
+    from tests.gateway.test_servers import boot
+
+    reply = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az1"}})
+    volume = await _available(demo, reply.body["volume"]["id"])
+    mapping = {
+        "boot_index": 0,
+        "uuid": volume["id"],
+        "source_type": "volume",
+        "destination_type": "volume",
+        "delete_on_termination": True,
+    }
+    reply = await demo.post("/compute/v2.1/servers", boot(block_device_mapping_v2=[mapping]))
+    assert reply.status == 202, reply.body
+    server_id = reply.body["server"]["id"]
+    for _ in range(100):
+        if (await demo.get(f"/compute/v2.1/servers/{server_id}")).body["server"][
+            "status"
+        ] == "ACTIVE":
+            break
+        await asyncio.sleep(0.05)
+    assert (await demo.delete(f"/compute/v2.1/servers/{server_id}")).status == 204
+    routing = gateway.services.routing
+    for _ in range(200):
+        if not await routing.find("volume", volume["id"]):
+            break
+        await asyncio.sleep(0.05)
+    assert not await routing.find("volume", volume["id"])
+    assert (await demo.get(f"{V}/volumes/{volume['id']}")).status == 404

@@ -35,7 +35,10 @@ def register(
         return await reconciler.run()
 
     async def clean(ctx: JobContext) -> dict[str, Any]:
-        removed = await cleanup(db, inventory, ctx.job.resource_type, ctx.job.resource_id)
+        gone_with = [tuple(item) for item in (ctx.job.payload or {}).get("gone_with", [])]
+        removed = await cleanup(
+            db, inventory, ctx.job.resource_type, ctx.job.resource_id, gone_with=gone_with
+        )
         return {"copies_removed": removed}
 
     registry.register(RECONCILE, reconcile, every=interval)

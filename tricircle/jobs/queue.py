@@ -93,7 +93,12 @@ async def enqueue(
 
 
 async def mark_deleted(
-    session: AsyncSession, resource_type: str, top_id: str, *, project_id: str | None = None
+    session: AsyncSession,
+    resource_type: str,
+    top_id: str,
+    *,
+    project_id: str | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> Job:
     """Record that a top resource is being deleted and queue the cleanup of its
     bottom copies, in the caller's transaction (with the top delete itself)."""
@@ -107,4 +112,6 @@ async def mark_deleted(
     else:
         tombstone = tombstone.on_conflict_do_nothing()
     await session.execute(tombstone)
-    return await enqueue(session, CLEANUP, resource_type, top_id, project_id=project_id)
+    return await enqueue(
+        session, CLEANUP, resource_type, top_id, project_id=project_id, payload=payload
+    )

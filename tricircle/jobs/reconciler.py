@@ -32,6 +32,7 @@ from tricircle.db.engine import Database
 from tricircle.db.models import Pod, RoutingEntry
 from tricircle.jobs import metrics
 from tricircle.jobs.models import NEW, RUNNING, Deletion, Job
+from tricircle.jobs.policy import RetryableError
 from tricircle.jobs.queue import CLEANUP, enqueue
 from tricircle.pods.routing_counts import add_entry, remove_entry
 
@@ -201,9 +202,18 @@ class Reconciler:
                     )
 
 
-async def cleanup(db: Database, inventory: PodInventory, resource_type: str, top_id: str) -> int:
+async def cleanup(
+    db: Database,
+    inventory: PodInventory,
+    resource_type: str,
+    top_id: str,
+    *,
+    gone_with: Sequence[tuple[str, str]] = (),
+) -> int:
     """Delete every bottom copy of a deleted top resource, then its tombstone.
 
+    `gone_with` names (type, top id) of what the pod deletes with it (a server's
+    delete-on-termination volumes): their routes go once the pod no longer has them.
     Idempotent: each copy's routing entry goes only after the copy is gone, so
     a crash in between leaves work that the next attempt finds.
     """
@@ -220,6 +230,8 @@ async def cleanup(db: Database, inventory: PodInventory, resource_type: str, top
             await inventory.delete(pod, resource_type, entry.bottom_id)
         async with db.session.begin() as session:
             await remove_entry(session, entry.id)
+    for other_type, other_id in gone_with:
+        await _forget_once_gone(db, inventory, other_type, other_id)
     async with db.session.begin() as session:
         await session.execute(
             delete(Deletion).where(
@@ -227,3 +239,23 @@ async def cleanup(db: Database, inventory: PodInventory, resource_type: str, top
             )
         )
     return len(rows)
+
+
+async def _forget_once_gone(
+    db: Database, inventory: PodInventory, resource_type: str, top_id: str
+) -> None:
+    async with db.session() as session:
+        rows = (
+            await session.execute(
+                select(RoutingEntry, Pod)
+                .join(Pod, Pod.id == RoutingEntry.pod_id)
+                .where(RoutingEntry.resource_type == resource_type, RoutingEntry.top_id == top_id)
+            )
+        ).all()
+    for entry, pod in rows:
+        if entry.bottom_id is not None and await inventory.exists(
+            pod, resource_type, entry.bottom_id
+        ):
+            raise RetryableError(f"{resource_type} {top_id} is still there", retry_after=1.0)
+        async with db.session.begin() as session:
+            await remove_entry(session, entry.id)

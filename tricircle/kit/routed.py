@@ -8,7 +8,7 @@ so nothing a client writes can escape the resource's own path in the pod.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
@@ -36,6 +36,9 @@ class RoutedResource:
     subresources: tuple[str, ...]
     # deleted asynchronously by the pod: a cleanup job removes the route once it is gone
     tracked_delete: bool = True
+    # what the cleanup job of a delete needs to know that only the pod can say before the
+    # delete (the volumes a server takes with it); called with the request, pod and path
+    cleanup_payload: Callable[[web.Request, PodInfo, str], Awaitable[dict[str, Any]]] | None = None
 
     def allows(self, segments: Sequence[str]) -> bool:
         for pattern in self.subresources:
@@ -115,6 +118,9 @@ async def forward_routed(
     path = "/".join([f"/{resource.collection}", quote(top_id, safe=""), *map(_quoted, segments)])
     body = await request.read() if request.body_exists else None
     body = guarded_metadata_body(request.method, segments, body)
+    payload = None
+    if not segments and request.method == "DELETE" and resource.cleanup_payload is not None:
+        payload = await resource.cleanup_payload(request, pod, path)
     answer = await call_pod(
         request, pod, request.method, path, params=request.query or None, body=body or None
     )
@@ -125,7 +131,11 @@ async def forward_routed(
         if resource.tracked_delete:
             async with services.db.session.begin() as session:
                 await mark_deleted(
-                    session, resource.resource_type, top_id, project_id=context.project_id
+                    session,
+                    resource.resource_type,
+                    top_id,
+                    project_id=context.project_id,
+                    payload=payload,
                 )
         else:
             await services.routing.remove(route.entry_id)

@@ -28,6 +28,21 @@ from tricircle.web.validation import string, wrapped
 LOG = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
+async def _volumes_going_with(request: web.Request, pod: PodInfo, path: str) -> dict[str, Any]:
+    """The volumes the pod deletes with the server (delete_on_termination): their routes
+    go with the server's, in its cleanup job."""
+    # 2.3 shows delete_on_termination in volumes_attached
+    shown = await call_pod(request, pod, "GET", path, version="2.3")
+    attached = (shown.json() or {}).get("server", {}) if shown.ok else {}
+    return {
+        "gone_with": [
+            [VOLUMES.resource_type, volume["id"]]
+            for volume in attached.get("os-extended-volumes:volumes_attached", [])
+            if volume.get("delete_on_termination")
+        ]
+    }
+
+
 SERVERS = RoutedResource(
     resource_type=SERVER,
     collection="servers",
@@ -59,6 +74,7 @@ SERVERS = RoutedResource(
         "shares",
         "shares/*",
     ),
+    cleanup_payload=_volumes_going_with,
 )
 
 _REF = {"type": ["string", "integer"], "minLength": 1, "maxLength": 255}

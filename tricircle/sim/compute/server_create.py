@@ -25,6 +25,7 @@ from tricircle.sim.compute.common import (
 from tricircle.sim.compute.model import RUNNING, Server
 from tricircle.sim.compute.server_requests import (
     availability_zone,
+    boot_volume_goes_with_server,
     boot_volume_id,
     check_create_body,
     check_quota,
@@ -182,7 +183,11 @@ async def create_server(request: web.Request) -> web.Response:
         if boot_volume and index == 0:
             pod.volume.attach(boot_volume, server.id, "/dev/vda")
             server.volumes.append(
-                volume_attachment(boot_volume, "/dev/vda", delete_on_termination=False)
+                volume_attachment(
+                    boot_volume,
+                    "/dev/vda",
+                    delete_on_termination=boot_volume_goes_with_server(body),
+                )
             )
         server.task_state = "spawning"
         pod.later(pod.boot_delay, lambda s=server: _finish_boot(pod, s))

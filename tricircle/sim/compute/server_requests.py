@@ -103,25 +103,36 @@ def requested_networks(
 
 def boot_volume_id(request: web.Request, body: dict[str, Any]) -> str | None:
     """The volume a boot-from-volume request boots from, if any."""
+    mapping = _boot_mapping(body)
+    if mapping is None:
+        return None
+    volume_id = mapping.get("uuid", "")
+    volume = pod_of(request).volume.volumes.get(volume_id)
+    if volume is None:
+        raise SimError(400, f"Block Device Mapping is Invalid: failed to get volume {volume_id}.")
+    if volume.status != "available":
+        raise SimError(
+            400,
+            f"Invalid volume: volume '{volume_id}' status must be "
+            f"'available'. Currently in '{volume.status}'",
+        )
+    return volume_id
+
+
+def boot_volume_goes_with_server(body: dict[str, Any]) -> bool:
+    """Whether the boot volume is deleted with the server (its mapping says so)."""
+    mapping = _boot_mapping(body)
+    return bool(mapping and mapping.get("delete_on_termination"))
+
+
+def _boot_mapping(body: dict[str, Any]) -> dict[str, Any] | None:
     for bdm in body.get("block_device_mapping_v2") or []:
         if (
             isinstance(bdm, dict)
             and str(bdm.get("boot_index")) == "0"
             and bdm.get("source_type") == "volume"
         ):
-            volume_id = bdm.get("uuid", "")
-            volume = pod_of(request).volume.volumes.get(volume_id)
-            if volume is None:
-                raise SimError(
-                    400, f"Block Device Mapping is Invalid: failed to get volume {volume_id}."
-                )
-            if volume.status != "available":
-                raise SimError(
-                    400,
-                    f"Invalid volume: volume '{volume_id}' status must be "
-                    f"'available'. Currently in '{volume.status}'",
-                )
-            return volume_id
+            return bdm
     return None
 
 
