@@ -89,10 +89,15 @@ USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replica
 _ACCESS_KEY = "os-volume-type-access:is_public"
 
 
+def _sees_every_type(request: web.Request) -> bool:
+    """Every private type and every extra spec: the ``volume:types:private`` rule (admins)."""
+    return services_of(request).policy.allows("volume:types:private", context_of(request))
+
+
 def visible_specs(request: web.Request, volume_type: VolumeType) -> dict[str, str]:
     """All extra specs for admins; for others only those Cinder shows them."""
     specs = dict(volume_type.extra_specs)
-    if context_of(request).is_admin:
+    if _sees_every_type(request):
         return specs
     return {k: v for k, v in specs.items() if k in USER_VISIBLE_EXTRA_SPECS}
 
@@ -108,7 +113,7 @@ def type_view(
         "description": volume_type.description,
         "extra_specs": visible_specs(request, volume_type),
     }
-    if context_of(request).is_admin:
+    if _sees_every_type(request):
         view["qos_specs_id"] = None
     if access:
         view[_ACCESS_KEY] = volume_type.is_public
@@ -131,7 +136,7 @@ async def visible_type(request: web.Request, ref: str) -> VolumeType:
     store, context = _store(request), context_of(request)
     volume_type = await store.get(ref) or await store.by_name(ref)
     if volume_type is None or not (
-        context.is_admin or await store.can_use(volume_type, context.project_id)
+        _sees_every_type(request) or await store.can_use(volume_type, context.project_id)
     ):
         raise not_found(f"Volume type {ref} could not be found.")
     return volume_type
@@ -254,12 +259,10 @@ routes = web.RouteTableDef()
 
 @routes.get("/v3/types")
 async def list_types(request: web.Request) -> web.Response:
-    context = context_of(request)
+    context, everything = context_of(request), _sees_every_type(request)
     asked = request.query.get("is_public", "true").lower()
-    is_public = None if asked == "none" or not context.is_admin else asked != "false"
-    found = await _store(request).visible(
-        context.project_id, is_public=is_public, admin=context.is_admin
-    )
+    is_public = None if asked == "none" or not everything else asked != "false"
+    found = await _store(request).visible(context.project_id, is_public=is_public, admin=everything)
     return json_response({"volume_types": [type_view(request, t) for t in found]})
 
 
