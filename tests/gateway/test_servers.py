@@ -251,3 +251,18 @@ async def test_resize_and_rebuild_bring_what_they_name_into_the_pod(gateway, adm
     reply = await demo.post(f"{SERVERS}/{second}/action", rebuild, headers=MV_2_54)
     assert reply.status == 202, reply.body
     assert any(k.name == "later" for k in _all_keys(pod.compute.keypairs))
+
+
+async def test_multiple_create_routes_every_server(gateway, demo) -> None:
+    reply = await demo.post(SERVERS, boot("many", az="az1", min_count=3, max_count=3))
+    assert reply.status == 202, reply.body
+    reply = await demo.post(
+        SERVERS, boot("more", az="az1", min_count=2, max_count=2, return_reservation_id=True)
+    )
+    assert reply.status == 202 and "reservation_id" in reply.body, reply.body
+    listed = (await demo.get(f"{SERVERS}/detail")).body["servers"]
+    assert sorted(s["name"] for s in listed) == [
+        "many-1", "many-2", "many-3", "more-1", "more-2"
+    ]  # fmt: skip
+    for server in listed:
+        assert (await demo.get(f"{SERVERS}/{server['id']}")).status == 200

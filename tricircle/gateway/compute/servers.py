@@ -28,6 +28,7 @@ from tricircle.web.validation import string, wrapped
 LOG = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
+
 async def _volumes_going_with(request: web.Request, pod: PodInfo, path: str) -> dict[str, Any]:
     """The volumes the pod deletes with the server (delete_on_termination): their routes
     go with the server's, in its cleanup job."""
@@ -162,10 +163,11 @@ async def _boot_volume_pod(
 async def _record(request: web.Request, pod: PodInfo, created: dict[str, Any]) -> None:
     """Routes the new server(s); if that fails the server is deleted again, leaving no orphan."""
     services, context = services_of(request), context_of(request)
-    if "server" in created:
-        ids = [created["server"]["id"]]
-    else:  # return_reservation_id: find the servers of the reservation
+    if "server" not in created:  # return_reservation_id: find the servers of the reservation
         ids = await _reservation(request, pod, created["reservation_id"])
+    else:
+        # a multiple create answers with its first server; the others share its reservation
+        ids = await _siblings(request, pod, created["server"]["id"])
     for server_id in ids:
         try:
             await services.routing.add(
@@ -192,6 +194,20 @@ async def _reservation(request: web.Request, pod: PodInfo, reservation_id: str) 
     params = {"reservation_id": reservation_id}
     answer = await call_pod(request, pod, "GET", "/servers", params=params)
     return [s["id"] for s in answer.json().get("servers", [])] if answer.ok else []
+
+
+async def _siblings(request: web.Request, pod: PodInfo, first_id: str) -> list[str]:
+    """The servers made with `first_id` by one create: its reservation's (which only an
+    admin's view shows, from 2.3), or `first_id` alone."""
+    server = dict(await read_json(request)).get("server", {})
+    if max(int(server.get("min_count", 1)), int(server.get("max_count", 1))) <= 1:
+        return [first_id]
+    token = await services_of(request).service_auth.token()
+    shown = await call_pod(request, pod, "GET", f"/servers/{first_id}", token=token, version="2.3")
+    reservation_id = (shown.json() or {}).get("server", {}).get("OS-EXT-SRV-ATTR:reservation_id")
+    if not shown.ok or not reservation_id:
+        return [first_id]
+    return await _reservation(request, pod, reservation_id) or [first_id]
 
 
 @routes.route("*", "/v2.1/servers/{server_id}")
