@@ -12,6 +12,7 @@ from tests.e2e.test_demo import free_port
 from tests.gateway.harness import IMAGE_ID, Gateway
 from tests.jobs.helpers import eventually
 from tricircle.db.engine import Database
+from tricircle.observe.metrics_server import serve_metrics
 from tricircle.sim import SimCloud
 from tricircle.sim.faults import Faults
 
@@ -116,3 +117,12 @@ async def test_a_pod_that_fails_shows_in_errors_timeouts_and_its_up_gauge(observ
     assert added['tricircle_pod_request_timeouts_total{pod="pod1",service="compute"}'] == 1
     failed = '{method="GET",pod="pod1",service="compute",status="error"}'
     assert added["tricircle_pod_requests_total" + failed] == 1
+
+
+async def test_each_gateway_process_serves_its_metrics_on_its_own_port(observed) -> None:
+    gateway, url = observed
+    assert gateway.http is not None
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    async with serve_metrics(gateway.conf, gateway.services, offset=1):
+        second = f"http://127.0.0.1:{port + 1}/metrics"
+        assert 'tricircle_pod_up{az="az1",pod="pod1"}' in await scrape(gateway.http, second)
