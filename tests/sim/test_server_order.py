@@ -20,10 +20,14 @@ SPECS = {
 
 
 def _sorted_page(
-    pod: Pod, spec: list[tuple[str, bool]], marker: Server | None, limit: int, project: str
+    pod: Pod, spec: list[tuple[str, bool]], marker: Server | None, limit: int, project: str | None
 ) -> list[Server]:
     keys = [(SORT_KEYS[name], descending) for name, descending in spec]
-    matched = [s for s in pod.compute.servers.values() if s.project_id == project]
+    matched = [
+        s
+        for s in pod.compute.servers.values()
+        if project in (None, s.project_id) and (s.name.endswith("1") or s.name.endswith("2"))
+    ]
     return page_after(sort_items(matched, keys), marker, limit, keys)
 
 
@@ -44,10 +48,17 @@ async def test_kept_orders_page_as_a_full_sort_does(pod: Pod, spec: str) -> None
         for _ in range(20):
             marker = rng.choice([None, *pod.compute.servers.values(), *gone])
             limit = rng.choice([0, 1, 7, 100, 1000])
+            project = rng.choice(["p1", None])
             kept = server_order.page(
-                pod.compute.servers, sort, getters, marker, limit, lambda s: s.project_id == "p1"
+                pod.compute.servers,
+                project,
+                sort,
+                getters,
+                marker,
+                limit,
+                lambda s: s.name.endswith("1") or s.name.endswith("2"),
             )
-            assert kept == _sorted_page(pod, sort, marker, limit, "p1")
+            assert kept == _sorted_page(pod, sort, marker, limit, project)
 
 
 def test_orders_by_values_that_change_are_not_kept() -> None:

@@ -262,7 +262,7 @@ class ServerTable(dict[str, Server]):
     def __init__(self) -> None:
         super().__init__()
         self.version = 0
-        self.orders: dict[tuple[str, ...], Any] = {}
+        self.orders: dict[tuple[str | None, ...], Any] = {}
 
     def __setitem__(self, key: str, value: Server) -> None:
         self.version += 1

@@ -54,8 +54,9 @@ def _time_param(request: web.Request, name: str) -> float | None:
     return ts
 
 
-def _filters(request: web.Request) -> tuple[list[Callable[[Server], bool]], bool]:
-    """Predicates for the query, and whether deleted servers are wanted."""
+def _filters(request: web.Request) -> tuple[list[Callable[[Server], bool]], bool, str | None]:
+    """Predicates for the query, whether deleted servers are wanted, and the one project
+    listed (None: every project's)."""
     q = request.rel_url.query
     context = ctx(request)
     mv = microversion(request)
@@ -68,12 +69,11 @@ def _filters(request: web.Request) -> tuple[list[Callable[[Server], bool]], bool
             403,
             "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed.",
         )
+    project = context.project_id
     if all_tenants:
-        project = q.get("project_id") or q.get("tenant_id")
-        if project:
-            preds.append(lambda s: s.project_id == project)
-    else:
-        preds.append(lambda s: s.project_id == context.project_id)
+        project = q.get("project_id") or q.get("tenant_id") or None
+    if project is not None or not all_tenants:
+        preds.append(lambda s: s.project_id == project)
 
     if "name" in q:
         name_re = _regex(q["name"])
@@ -138,14 +138,14 @@ def _filters(request: web.Request) -> tuple[list[Callable[[Server], bool]], bool
         if truthy(q.get("deleted")):
             with_deleted = True
             preds.append(lambda s: s.deleted)
-    return preds, with_deleted
+    return preds, with_deleted, project
 
 
 async def list_servers(request: web.Request) -> web.Response:
     detail = request.path.endswith("/detail")
     compute = state(request)
     context = ctx(request)
-    preds, with_deleted = _filters(request)
+    preds, with_deleted, project = _filters(request)
     spec = sort_spec(request)
     keys = [(SORT_KEYS[name], descending) for name, descending in spec]
 
@@ -159,7 +159,13 @@ async def list_servers(request: web.Request) -> web.Response:
     if not with_deleted and server_order.covers(spec):
         getters = [getter for getter, _ in keys]
         page = server_order.page(
-            compute.servers, spec, getters, marker, limit, lambda s: all(p(s) for p in preds)
+            compute.servers,
+            project,
+            spec,
+            getters,
+            marker,
+            limit,
+            lambda s: all(p(s) for p in preds),
         )
     else:
         pool: list[Server] = list(compute.servers.values())

@@ -21,9 +21,15 @@ SortSpec = Sequence[tuple[str, bool]]
 
 
 class _Order:
-    def __init__(self, servers: ServerTable, key: Callable[[Server], tuple[Any, ...]]) -> None:
+    def __init__(
+        self,
+        servers: ServerTable,
+        project_id: str | None,
+        key: Callable[[Server], tuple[Any, ...]],
+    ) -> None:
         self.version = servers.version
-        self.servers = sorted(servers.values(), key=key)
+        mine = (s for s in servers.values() if project_id in (None, s.project_id))
+        self.servers = sorted(mine, key=key)
         self.keys = [key(s) for s in self.servers]
 
 
@@ -34,21 +40,23 @@ def covers(spec: SortSpec) -> bool:
 
 def page(
     servers: ServerTable,
+    project_id: str | None,
     spec: SortSpec,
     getters: Sequence[Callable[[Server], Any]],
     marker: Server | None,
     limit: int,
     accept: Callable[[Server], bool],
 ) -> list[Server]:
-    """The first `limit` accepted servers after `marker` in the order."""
+    """The first `limit` accepted servers of the project (of all, if None) after `marker`
+    in the order; each project has its own order, as Nova's index starts with it."""
 
     def key(server: Server) -> tuple[Any, ...]:
         return tuple(null_first(get(server)) for get in getters)
 
-    names = tuple(name for name, _ in spec)
-    order = servers.orders.get(names)
+    kept = (project_id, *(name for name, _ in spec))
+    order = servers.orders.get(kept)
     if order is None or order.version != servers.version:
-        order = servers.orders[names] = _Order(servers, key)
+        order = servers.orders[kept] = _Order(servers, project_id, key)
     descending = spec[0][1]
     if descending:
         end = len(order.keys) if marker is None else bisect.bisect_left(order.keys, key(marker))
