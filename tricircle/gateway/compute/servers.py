@@ -187,7 +187,7 @@ async def _index(request: web.Request, pod: PodInfo, server_id: str) -> None:
     except PodUnavailable:
         return  # not indexed: lists resumed at it ask its pod, as before
     if answer.status == 200:
-        await sort_index.record(services_of(request).db, SERVER, server_id, answer.json()["server"])
+        await _record_shown(request, server_id, answer.body)
 
 
 async def _reservation(request: web.Request, pod: PodInfo, reservation_id: str) -> list[str]:
@@ -218,9 +218,18 @@ async def server(request: web.Request) -> web.Response:
     answer = await forward_routed(request, SERVERS, server_id)
     if request.method == "PUT" and answer.status == 200 and isinstance(answer.body, bytes):
         # a rename moves the server in lists by name: the index follows
-        shown = json.loads(answer.body).get("server") or {}
-        await sort_index.record(services_of(request).db, SERVER, server_id, shown)
+        await _record_shown(request, server_id, answer.body)
     return answer
+
+
+async def _record_shown(request: web.Request, server_id: str, body: bytes) -> None:
+    """The sort values of a server as its pod showed it, into the index."""
+    try:
+        shown = json.loads(body).get("server")
+    except (ValueError, AttributeError):
+        return  # not what Nova answers: the index keeps what it had
+    if isinstance(shown, dict):
+        await sort_index.record(services_of(request).db, SERVER, server_id, shown)
 
 
 @routes.route("*", "/v2.1/servers/{server_id}/{tail:.+}")
