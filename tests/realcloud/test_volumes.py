@@ -458,7 +458,7 @@ async def test_volume_retype(
     type_ids = []
     try:
         for kind in ("from", "to"):
-            body = {"volume_type": {"name": unique(f"type-{kind}")}}
+            body = {"volume_type": {"name": unique(f"type-{kind}"), "description": "contract"}}
             reply = await admin.call("volumev3", "POST", "/types", body)
             assert reply.status == 200, reply
             type_ids.append(reply.body["volume_type"]["id"])
