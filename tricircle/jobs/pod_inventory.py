@@ -18,6 +18,7 @@ from tricircle.db.models import Pod
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.jobs.policy import PermanentError, RetryableError
 from tricircle.jobs.reconciler import BottomObject
+from tricircle.listing.sort_index import sort_values
 from tricircle.pods.catalog import endpoint_of
 from tricircle.pods.client import PodClient, PodResponse, PodUnavailable
 from tricircle.pods.directory import PodInfo
@@ -35,6 +36,7 @@ class Kind:
     created_field: str  # "created", "created_at"
     project_field: str
     deleting: tuple[str, str]  # (field, value) while the pod deletes it
+    indexed: bool = False  # its routes keep sort values (tricircle.listing.sort_index)
 
 
 KINDS = {
@@ -46,6 +48,7 @@ KINDS = {
         "created",
         "tenant_id",
         ("OS-EXT-STS:task_state", "deleting"),
+        indexed=True,
     ),
     "volume": Kind(
         "volume",
@@ -103,6 +106,7 @@ class PodsInventory:
                             top_id=item["id"],
                             project_id=item.get(kind.project_field),
                             created_at=_created(item.get(kind.created_field)),
+                            sort_values=sort_values(item) if kind.indexed else {},
                         )
                     )
             marker = _next_marker(body, kind.collection)

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
@@ -45,6 +45,9 @@ class BottomObject:
     top_id: str  # read from the object's mark
     project_id: str | None
     created_at: dt.datetime | None  # naive UTC
+    # the values lists sort by, as the pod shows them (tricircle.listing.sort_index);
+    # empty for types the index does not cover
+    sort_values: Mapping[str, str | None] = field(default_factory=dict, hash=False)
 
 
 class PodInventory(Protocol):
@@ -80,6 +83,7 @@ class Reconciler:
     async def run(self) -> dict[str, Any]:
         findings: dict[str, Any] = {
             "adopted": [],
+            "reindexed": [],
             "deleted_orphans": [],
             "removed_entries": [],
             "requeued_cleanups": [],
@@ -147,6 +151,7 @@ class Reconciler:
                 await self._adopt(pod, resource_type, obj)
                 routed[obj.top_id] = obj.bottom_id
                 findings["adopted"].append(where)
+        await self._reindex(pod, resource_type, entries, objects, findings)
         for entry in entries:
             if entry.bottom_id is None or entry.bottom_id in present or entry.updated_at > cutoff:
                 continue
@@ -156,6 +161,32 @@ class Reconciler:
                 continue
             await self._remove_entry(entry)
             findings["removed_entries"].append(f"{pod.name}/{resource_type}/{entry.top_id}")
+
+    async def _reindex(
+        self,
+        pod: Pod,
+        resource_type: str,
+        entries: Sequence[RoutingEntry],
+        objects: Sequence[BottomObject],
+        findings: dict[str, Any],
+    ) -> None:
+        """Sort values the pod shows differently from the index (a rename in the pod, a
+        server routed before it was indexed) are corrected: a stale value would place a
+        pod's marker wrongly in deep pages."""
+        routed = {(entry.top_id, entry.bottom_id): entry for entry in entries}
+        for obj in objects:
+            entry = routed.get((obj.top_id, obj.bottom_id))
+            if entry is None or not obj.sort_values:
+                continue
+            if all(getattr(entry, column) == value for column, value in obj.sort_values.items()):
+                continue
+            async with self.db.session.begin() as session:
+                await session.execute(
+                    update(RoutingEntry)
+                    .where(RoutingEntry.id == entry.id)
+                    .values(dict(obj.sort_values))
+                )
+            findings["reindexed"].append(f"{pod.name}/{resource_type}/{entry.top_id}")
 
     async def _adopt(self, pod: Pod, resource_type: str, obj: BottomObject) -> None:
         async with self.db.session.begin() as session:
@@ -167,6 +198,7 @@ class Reconciler:
                     top_id=obj.top_id,
                     pod_id=pod.id,
                     bottom_id=obj.bottom_id,
+                    **obj.sort_values,
                 ),
             )
 
