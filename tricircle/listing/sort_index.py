@@ -3,9 +3,9 @@
 Each routing entry of a server keeps the values clients sort by that only change
 through the gateway: ``created`` and ``name`` (case-folded, the pods' text order; see
 `Ordering.case_insensitive`), written from the pod's show at create, on renames, and
-by the reconciler where the pod shows otherwise. A marker this process did not just serve is
-placed from them without asking its pod, and every other pod gets its own marker
-in one query: its last item that sorts before the marker's position (the engine's
+by the reconciler where the pod shows otherwise. A marker this process did not just
+serve is placed from them without asking its pod, and every other pod gets its own
+marker in one query: its last item that sorts before the marker's position (the engine's
 order is (sort values, pod)). The engine still drops what does not sort after the
 position, so a pod-local marker only has to be at or before the right one: equal
 values read again are dropped, never lost.
