@@ -56,10 +56,10 @@ VOLUMES = RoutedResource(
     "Volume {id} could not be found.",
     ("action", "metadata", "metadata/*", "encryption", "encryption/*"),
 )
-# Cinder deletes snapshots and backups after its 202 (deleting, then gone), and the
-# attachments and transfers at once; none of them has a cleanup inventory, so a route goes
-# with the pod's 202 (attachments, transfers) or once the pod no longer has it (see
-# `_delete_in_pod`)
+# None of these has a cleanup job: Cinder deletes attachments and transfers at once, and
+# their routes go with the pod's answer; snapshots and backups it deletes after its 202
+# (deleting, then gone), and their routes stay until the pod no longer has them
+# (`_delete_in_pod`)
 SNAPSHOTS = RoutedResource(
     "snapshot",
     "snapshots",
