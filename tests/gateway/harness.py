@@ -108,7 +108,7 @@ class Gateway:
         self.conf.set_override("password", "tricircle", "identity")
         self.conf.set_override("region_name", TOP_REGION, "identity")
         # pods found down and back within a fraction of a second, not the default seconds
-        self.conf.set_override("probe_interval", 0.1, "pods")
+        self.conf.set_override("probe_interval", 0.5, "pods")
         self.conf.set_override("probe_timeout", 1.0, "pods")
         self.app = create_app(self.conf, run_jobs=True)
         self._runner = web.AppRunner(self.app, access_log=None)
