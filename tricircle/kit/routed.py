@@ -69,17 +69,22 @@ async def find_route(
     is the service's 404."""
     services, context = services_of(request), context_of(request)
     key = (resource.resource_type, top_id)
+
+    def reachable(route: Route | None) -> bool:
+        return route is not None and (
+            route.project_id == context.project_id
+            or services.policy.allows(f"{service_of(request).name}:any_project", context)
+        )
+
     route = _ROUTES.get(key)
-    if route is None:
+    # not cached, or cached for another project: a transfer may have moved it since
+    if not reachable(route):
         entries = await services.routing.find(resource.resource_type, top_id)
+        route = None
         if entries:
             entry = entries[0]
             route = _ROUTES[key] = Route(entry.id, entry.project_id, entry.pod_id)
-    reachable = route is not None and (
-        route.project_id == context.project_id
-        or services.policy.allows(f"{service_of(request).name}:any_project", context)
-    )
-    pod = await services.directory.get(route.pod_id) if route and reachable else None
+    pod = await services.directory.get(route.pod_id) if route and reachable(route) else None
     if route is None or pod is None:
         raise not_found(resource.missing.format(id=top_id))
     return route, pod
