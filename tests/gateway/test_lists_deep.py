@@ -7,6 +7,7 @@ gateway's order, and no pod may be read from its start.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.gateway.harness import Client, Gateway
+from tests.gateway.harness import IMAGE_ID, Client, Gateway
 from tests.gateway.test_lists_fleet import Fleet, seed_fleet, walk
 from tests.gateway.test_servers import SERVERS, boot
 from tricircle.db.engine import Database
@@ -105,3 +106,11 @@ async def test_a_created_server_is_indexed_and_a_rename_follows(
     renamed = await demo.put(f"{SERVERS}/{server_id}", {"server": {"name": "Beta"}})
     assert renamed.status == 200
     assert await _indexed(gateway, server_id) == (shown["created"], "beta")
+    for _ in range(100):  # a rebuild needs the server ACTIVE
+        if (await demo.get(f"{SERVERS}/{server_id}")).body["server"]["status"] == "ACTIVE":
+            break
+        await asyncio.sleep(0.05)
+    rebuild = {"rebuild": {"imageRef": IMAGE_ID, "name": "Gamma"}}
+    rebuilt = await demo.post(f"{SERVERS}/{server_id}/action", rebuild)
+    assert rebuilt.status == 202, rebuilt.body
+    assert await _indexed(gateway, server_id) == (shown["created"], "gamma")

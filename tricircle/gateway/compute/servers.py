@@ -240,7 +240,11 @@ async def server_subresource(request: web.Request) -> web.Response:
         await _same_pod_attach(request, server_id)
     elif tail == "action" and request.method == "POST":
         await _what_the_action_needs(request, server_id)
-    return await forward_routed(request, SERVERS, server_id, tail)
+    answer = await forward_routed(request, SERVERS, server_id, tail)
+    if tail == "action" and answer.status == 202 and isinstance(answer.body, bytes):
+        # a rebuild may rename the server; its answer shows the server as it is now
+        await _record_shown(request, server_id, answer.body)
+    return answer
 
 
 async def _what_the_action_needs(request: web.Request, server_id: str) -> None:
