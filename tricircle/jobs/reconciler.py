@@ -234,6 +234,26 @@ class Reconciler:
                     )
 
 
+async def _copies(
+    db: Database, resource_type: str, top_id: str
+) -> Sequence[tuple[RoutingEntry, Pod]]:
+    """Every routing entry of a top resource, with its pod."""
+    async with db.session() as session:
+        return (
+            (
+                await session.execute(
+                    select(RoutingEntry, Pod)
+                    .join(Pod, Pod.id == RoutingEntry.pod_id)
+                    .where(
+                        RoutingEntry.resource_type == resource_type, RoutingEntry.top_id == top_id
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+
+
 async def cleanup(
     db: Database,
     inventory: PodInventory,
@@ -249,14 +269,7 @@ async def cleanup(
     Idempotent: each copy's routing entry goes only after the copy is gone, so
     a crash in between leaves work that the next attempt finds.
     """
-    async with db.session() as session:
-        rows = (
-            await session.execute(
-                select(RoutingEntry, Pod)
-                .join(Pod, Pod.id == RoutingEntry.pod_id)
-                .where(RoutingEntry.resource_type == resource_type, RoutingEntry.top_id == top_id)
-            )
-        ).all()
+    rows = await _copies(db, resource_type, top_id)
     for entry, pod in rows:
         if entry.bottom_id is not None:
             await inventory.delete(pod, resource_type, entry.bottom_id)
@@ -276,14 +289,7 @@ async def cleanup(
 async def _forget_once_gone(
     db: Database, inventory: PodInventory, resource_type: str, top_id: str
 ) -> None:
-    async with db.session() as session:
-        rows = (
-            await session.execute(
-                select(RoutingEntry, Pod)
-                .join(Pod, Pod.id == RoutingEntry.pod_id)
-                .where(RoutingEntry.resource_type == resource_type, RoutingEntry.top_id == top_id)
-            )
-        ).all()
+    rows = await _copies(db, resource_type, top_id)
     for entry, pod in rows:
         if entry.bottom_id is not None and await inventory.exists(
             pod, resource_type, entry.bottom_id

@@ -130,7 +130,7 @@ async def forward_routed(
         request, pod, request.method, path, params=request.query or None, body=body or None
     )
     if not segments and answer.status == 404:
-        await _drop_if_gone(request, resource, route, pod, path)
+        await _drop_if_gone(request, resource, top_id, route, pod, path)
     elif not segments and request.method == "DELETE" and answer.ok:
         forget_route(resource, top_id)
         if resource.tracked_delete:
@@ -152,7 +152,12 @@ def _quoted(segment: str) -> str:
 
 
 async def _drop_if_gone(
-    request: web.Request, resource: RoutedResource, route: Route, pod: PodInfo, path: str
+    request: web.Request,
+    resource: RoutedResource,
+    top_id: str,
+    route: Route,
+    pod: PodInfo,
+    path: str,
 ) -> None:
     """Drops a route whose resource the pod no longer has (deleted behind our back).
 
@@ -165,7 +170,7 @@ async def _drop_if_gone(
     look = await call_pod(request, pod, "GET", path, token=await services.service_auth.token())
     if look.status == 404:
         LOG.info("pod %s no longer has %s %s", pod.name, resource.resource_type, path)
-        forget_route(resource, unquote(path.rsplit("/", 1)[-1]))
+        forget_route(resource, top_id)
         await services.routing.remove(route.entry_id)
 
 
