@@ -14,16 +14,21 @@ from tricircle.web.http import json_response
 from tricircle.web.services import context_of, services_of
 
 
+def smallest_limit(have: int | None, value: int) -> int:
+    """The smaller of two quota limits, -1 (unlimited) being larger than any number."""
+    if have is None or have < 0:
+        return value
+    return have if value < 0 else min(have, value)
+
+
 def _merged(absolutes: list[dict[str, int]]) -> dict[str, int]:
     merged: dict[str, int] = {}
     for absolute in absolutes:
         for name, value in absolute.items():
             if name.startswith("total") and name.endswith("Used"):
                 merged[name] = merged.get(name, 0) + value
-            elif name in merged and value >= 0 and merged[name] >= 0:
-                merged[name] = min(merged[name], value)
             else:
-                merged.setdefault(name, value)
+                merged[name] = smallest_limit(merged.get(name), value)
     return merged
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from tricircle.gateway.volume import VOLUME, types, volumes
-from tricircle.kit.aggregate import pods_limits
+from tricircle.kit.aggregate import pods_limits, smallest_limit
 from tricircle.kit.app import service_app
 from tricircle.kit.calls import supported_range
 from tricircle.kit.fanout import ask_each
@@ -95,10 +95,10 @@ def _merged_quota(have: Any, value: Any) -> Any:
         return value
     if isinstance(value, dict):  # with usage: limit as a limit, the rest summed
         return {
-            k: _merged_quota(have.get(k), v) if k == "limit" else have.get(k, 0) + v
+            k: smallest_limit(have.get(k), v) if k == "limit" else have.get(k, 0) + v
             for k, v in value.items()
         }
-    return value if have < 0 or 0 <= value < have else have
+    return smallest_limit(have, value)
 
 
 def _own_project(handler: Handler) -> Handler:
