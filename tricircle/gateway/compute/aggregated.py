@@ -9,41 +9,24 @@ from aiohttp import web
 from tricircle.kit.aggregate import pods_limits
 from tricircle.kit.calls import relay
 from tricircle.kit.fanout import ask_each
-from tricircle.pods.directory import PodInfo
 from tricircle.web.http import json_response
 from tricircle.web.services import context_of, services_of
 
 routes = web.RouteTableDef()
 
 
-async def _ask_all(
-    request: web.Request, path: str, pods: list[PodInfo]
-) -> list[tuple[PodInfo, Any]]:
-    answers = await ask_each(request, pods, path, params=request.query)
-    for pod, answer in answers:
-        if answer is not None and answer.status in (400, 403, 404):
-            raise _Relayed(pod, answer)
-    return [(pod, answer.json() if answer and answer.ok else None) for pod, answer in answers]
-
-
-class _Relayed(Exception):
-    def __init__(self, pod: PodInfo, answer: Any) -> None:
-        self.pod = pod
-        self.answer = answer
-
-
 async def _joined(request: web.Request, path: str, collection: str, rule: str) -> web.Response:
+    """Every enabled pod's `collection` in one list; a pod's 400/403/404 is the client's
+    error, as every pod would say, and is relayed."""
     services = services_of(request)
     services.policy.authorize(rule, context_of(request))
     pods = [p for p in (await services.directory.pods()).values() if p.enabled]
-    try:
-        answers = await _ask_all(request, path, pods)
-    except _Relayed as relayed:
-        return relay(request, relayed.pod, relayed.answer)
     joined: list[Any] = []
-    for _pod, body in answers:
-        if body:
-            joined.extend(body.get(collection, []))
+    for pod, answer in await ask_each(request, pods, path, params=request.query):
+        if answer is not None and answer.status in (400, 403, 404):
+            return relay(request, pod, answer)
+        if answer is not None and answer.ok:
+            joined.extend(answer.json().get(collection, []))
     return json_response({collection: joined})
 
 
