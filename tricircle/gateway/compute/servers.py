@@ -127,7 +127,8 @@ async def create_server(request: web.Request) -> web.Response:
             pod, await call_pod(request, pod, "POST", "/servers", json={**body, "server": sent})
         )
         if answer.status == 202:
-            await _record(request, pod, answer.json())
+            count = max(int(server.get("min_count", 1)), int(server.get("max_count", 1)))
+            await _record(request, pod, answer.json(), count)
         return relay(request, pod, answer)
 
     # the pod gets the AZ too: Nova pins a server to the AZ it was asked for (2.96)
@@ -160,14 +161,16 @@ async def _boot_volume_pod(
     return None
 
 
-async def _record(request: web.Request, pod: PodInfo, created: dict[str, Any]) -> None:
-    """Routes the new server(s); if that fails the server is deleted again, leaving no orphan."""
+async def _record(request: web.Request, pod: PodInfo, created: dict[str, Any], count: int) -> None:
+    """Routes the `count` new server(s); if that fails the server is deleted again, leaving
+    no orphan."""
     services, context = services_of(request), context_of(request)
     if "server" not in created:  # return_reservation_id: find the servers of the reservation
         ids = await _reservation(request, pod, created["reservation_id"])
     else:
         # a multiple create answers with its first server; the others share its reservation
-        ids = await _siblings(request, pod, created["server"]["id"])
+        first_id = created["server"]["id"]
+        ids = await _siblings(request, pod, first_id) if count > 1 else [first_id]
     for server_id in ids:
         try:
             await services.routing.add(
@@ -199,9 +202,6 @@ async def _reservation(request: web.Request, pod: PodInfo, reservation_id: str) 
 async def _siblings(request: web.Request, pod: PodInfo, first_id: str) -> list[str]:
     """The servers made with `first_id` by one create: its reservation's (which only an
     admin's view shows, from 2.3), or `first_id` alone."""
-    server = dict(await read_json(request)).get("server", {})
-    if max(int(server.get("min_count", 1)), int(server.get("max_count", 1))) <= 1:
-        return [first_id]
     token = await services_of(request).service_auth.token()
     shown = await call_pod(request, pod, "GET", f"/servers/{first_id}", token=token, version="2.3")
     reservation_id = (shown.json() or {}).get("server", {}).get("OS-EXT-SRV-ATTR:reservation_id")
