@@ -138,6 +138,69 @@ _PODS = [
     ),
 ]
 
+_CENTRAL = [
+    cfg.URIOpt(
+        "network_url",
+        help="Root URL of the central Neutron (e.g. http://neutron:9696), which owns every "
+        "tenant network, subnet, port and security group; the gateway passes /network calls "
+        "to it. Unset: the gateway serves no network API.",
+    ),
+    cfg.URIOpt(
+        "image_url",
+        help="Root URL of the top's Glance (e.g. http://glance:9292), the one image registry; "
+        "the gateway passes /image calls to it. Unset: the image API shows the pods' images.",
+    ),
+    cfg.ListOpt(
+        "physical_networks",
+        default=[],
+        help="The flat and VLAN physical networks of each pod's Neutron, as pod:physnet "
+        "pairs (pod1:physnet1, pod2:physnet1); a pod not named has every one. A network on a "
+        "physical network a pod lacks cannot reach that pod: a boot there is refused (400).",
+    ),
+]
+
+# Nova's and Cinder's own defaults: a project without overrides gets what one cloud gives
+_QUOTA = [
+    cfg.IntOpt("instances", default=10, min=-1, help="Servers per project (-1: unlimited)."),
+    cfg.IntOpt("cores", default=20, min=-1, help="vCPUs per project."),
+    cfg.IntOpt("ram", default=51200, min=-1, help="MiB of RAM per project."),
+    cfg.IntOpt("key_pairs", default=100, min=-1, help="Key pairs per user."),
+    cfg.IntOpt("metadata_items", default=128, min=-1, help="Metadata items per server."),
+    cfg.IntOpt("server_groups", default=10, min=-1, help="Server groups per project."),
+    cfg.IntOpt("server_group_members", default=10, min=-1, help="Servers per server group."),
+    cfg.IntOpt("volumes", default=10, min=-1, help="Volumes per project."),
+    cfg.IntOpt("gigabytes", default=1000, min=-1, help="GiB of volumes and snapshots."),
+    cfg.IntOpt("snapshots", default=10, min=-1, help="Volume snapshots per project."),
+    cfg.IntOpt("backups", default=10, min=-1, help="Volume backups per project."),
+    cfg.IntOpt("backup_gigabytes", default=1000, min=-1, help="GiB of volume backups."),
+    cfg.IntOpt("groups", default=10, min=-1, help="Volume groups per project."),
+    cfg.IntOpt("per_volume_gigabytes", default=-1, min=-1, help="GiB of one volume."),
+    cfg.FloatOpt(
+        "reservation_expire",
+        default=600.0,
+        min=1,
+        help="Seconds after which a reservation its gateway never committed nor released "
+        "(the process died) is rolled back. Longer than the slowest create's forward.",
+    ),
+    cfg.FloatOpt(
+        "usage_refresh_interval",
+        default=300.0,
+        min=1,
+        help="Seconds between corrections of each project's usage from the pods' own counts.",
+    ),
+    cfg.StrOpt(
+        "pod_quotas",
+        default="unlimited",
+        choices=[
+            ("unlimited", "a project's quotas in a pod are set to -1: the top alone limits"),
+            ("top", "they are set to the project's limits at the top"),
+            ("leave", "the pods' quotas are left as they are"),
+        ],
+        help="What the gateway sets as a project's quotas in a pod when it first lands there, "
+        "so that a pod never refuses what the top allowed.",
+    ),
+]
+
 
 def build_conf() -> cfg.ConfigOpts:
     """A fresh, private option set: no process-global state, so tests can hold several."""
@@ -146,6 +209,8 @@ def build_conf() -> cfg.ConfigOpts:
     conf.register_opts(_DATABASE, group="database")
     conf.register_opts(_IDENTITY, group="identity")
     conf.register_opts(_PODS, group="pods")
+    conf.register_opts(_CENTRAL, group="central")
+    conf.register_opts(_QUOTA, group="quota")
     jobs_options.register(conf)
     return conf
 
@@ -163,5 +228,7 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
         ("database", _DATABASE),
         ("identity", _IDENTITY),
         ("pods", _PODS),
+        ("quota", _QUOTA),
+        ("central", _CENTRAL),
         (jobs_options.GROUP, jobs_options.OPTS),
     ]

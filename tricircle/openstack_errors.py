@@ -27,3 +27,21 @@ def nova_fault(status: int, message: str) -> dict[str, Any]:
 
 def glance_error(status: int, message: str) -> dict[str, Any]:
     return {"code": status, "title": message, "message": message}
+
+
+NEUTRON_ERROR_TYPES = {
+    400: "HTTPBadRequest",
+    401: "HTTPUnauthorized",
+    403: "HTTPForbidden",
+    404: "HTTPNotFound",
+    405: "HTTPMethodNotAllowed",
+    409: "HTTPConflict",
+    413: "HTTPRequestEntityTooLarge",
+    503: "HTTPServiceUnavailable",
+}
+
+
+def neutron_error(status: int, message: str, kind: str | None = None) -> dict[str, Any]:
+    """``{"NeutronError": {"type": "NetworkNotFound", "message": ..., "detail": ""}}``."""
+    kind = kind or NEUTRON_ERROR_TYPES.get(status, "HTTPInternalServerError")
+    return {"NeutronError": {"type": kind, "message": message, "detail": ""}}

@@ -16,6 +16,9 @@ from tricircle.gateway.compute.app import create_compute_app
 from tricircle.gateway.compute.versions import versions as compute_versions
 from tricircle.gateway.image.app import create_image_app
 from tricircle.gateway.image.app import versions as image_versions
+from tricircle.gateway.network import NEUTRONS
+from tricircle.gateway.network.app import create_network_app
+from tricircle.gateway.network.app import versions as network_versions
 from tricircle.gateway.volume.app import create_volume_app
 from tricircle.gateway.volume.app import versions as volume_versions
 from tricircle.identity.policy import Policy
@@ -23,6 +26,7 @@ from tricircle.identity.service_auth import ServiceAuth
 from tricircle.identity.tokens import TokenValidator
 from tricircle.jobs.runtime import pod_worker
 from tricircle.kit import fanout
+from tricircle.network.neutrons import configured_neutrons
 from tricircle.observe.access import observe
 from tricircle.observe.healthcheck import healthcheck
 from tricircle.observe.metrics_server import serve_metrics
@@ -88,6 +92,16 @@ def create_app(
 
     async def services(app: web.Application) -> AsyncIterator[None]:
         services = app[SERVICES] = build_services(conf)
+        neutrons = configured_neutrons(
+            conf,
+            services.http,
+            services.pods,
+            services.service_auth,
+            services.routing,
+            services.directory,
+        )
+        if neutrons is not None:
+            app[NEUTRONS] = neutrons
         services.background(
             services.pods.health.watch(
                 services.directory.pods,
@@ -110,9 +124,11 @@ def create_app(
     app.router.add_get("/image", image_versions)
     app.router.add_get("/compute", compute_versions)
     app.router.add_get("/volume", volume_versions)
+    app.router.add_get("/network", network_versions)
     app.add_subapp("/v1.0", create_admin_app(max_body))
     app.add_subapp("/dashboard", create_dashboard_app())
     app.add_subapp("/compute", create_compute_app(max_body))
     app.add_subapp("/image", create_image_app(max_body))
     app.add_subapp("/volume", create_volume_app(max_body))
+    app.add_subapp("/network", create_network_app(max_body))
     return app

@@ -14,8 +14,13 @@ from tricircle.jobs import builtin, options
 from tricircle.jobs.pod_inventory import PodsInventory
 from tricircle.jobs.registry import Registry
 from tricircle.jobs.worker import Worker
+from tricircle.network import sync as network_sync
+from tricircle.network.neutrons import configured_neutrons
 from tricircle.pods.client import PodClient
+from tricircle.pods.directory import PodDirectory
 from tricircle.pods.health import PodHealth
+from tricircle.pods.registry import PodRegistry
+from tricircle.pods.routing import RoutingTable
 
 # the resource types whose bottom objects the gateway marks
 RECONCILED = ("server", "volume")
@@ -24,9 +29,9 @@ RECONCILED = ("server", "volume")
 def register_builtin(
     conf: cfg.ConfigOpts, db: Database, handlers: Registry, http: aiohttp.ClientSession
 ) -> PodsInventory:
-    inventory = PodsInventory(
-        PodClient(http, PodHealth(), timeout=conf.pods.request_timeout), ServiceAuth(conf)
-    )
+    pods = PodClient(http, PodHealth(), timeout=conf.pods.request_timeout)
+    auth = ServiceAuth(conf)
+    inventory = PodsInventory(pods, auth)
     builtin.register(
         handlers,
         db,
@@ -35,6 +40,10 @@ def register_builtin(
         grace=conf.jobs.reconcile_grace,
         resource_types=RECONCILED,
     )
+    directory = PodDirectory(PodRegistry(db))
+    neutrons = configured_neutrons(conf, http, pods, auth, RoutingTable(db), directory)
+    if neutrons is not None:
+        network_sync.register(handlers, network_sync.NetworkSync(db, neutrons))
     return inventory
 
 

@@ -129,6 +129,20 @@ class RoutingTable:
         async with self._db.session() as session:
             return (await session.scalars(query)).all()
 
+    async def known_bottom_ids(
+        self, resource_type: str, pod_id: str, bottom_ids: Sequence[str]
+    ) -> set[str]:
+        """Those of `bottom_ids` that are copies the gateway recorded in the pod."""
+        if not bottom_ids:
+            return set()
+        query = select(RoutingEntry.bottom_id).where(
+            RoutingEntry.resource_type == resource_type,
+            RoutingEntry.pod_id == pod_id,
+            RoutingEntry.bottom_id.in_(list(bottom_ids)),
+        )
+        async with self._db.session() as session:
+            return {b for b in (await session.scalars(query)).all() if b}
+
     async def pods_holding(
         self, resource_type: str | Sequence[str], project_id: str | None
     ) -> set[str]:
