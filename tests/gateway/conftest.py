@@ -30,13 +30,16 @@ async def make_gateway(
     sim: SimCloud, sqlite_url: str, sqlite_db: Database
 ) -> AsyncIterator[GatewayFactory]:
     """Three pods in two AZs behind a gateway, with two flavors; `pods` options override
-    the gateway's ``[pods]`` settings."""
+    the gateway's ``[pods]`` settings; `central` puts a central Neutron behind it."""
     started: list[Gateway] = []
 
-    async def make(**pods: Any) -> Gateway:
+    async def make(*, central: bool = False, **pods: Any) -> Gateway:
         gateway = Gateway(sim, sqlite_url)
         for name, value in pods.items():
             gateway.conf.set_override(name, value, "pods")
+        if central:  # the top's own Neutron behind the gateway
+            top = await sim.add_central()
+            gateway.conf.set_override("network_url", top.url("network"), "central")
         await gateway.start()
         started.append(gateway)
         admin = await gateway.client("admin")

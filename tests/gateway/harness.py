@@ -132,6 +132,7 @@ class Gateway:
                 "image": f"{self.url}/image",
                 "block-storage": f"{self.url}/volume/v3",
                 "volumev3": f"{self.url}/volume/v3",
+                "network": f"{self.url}/network",
             },
         )
         self.http = aiohttp.ClientSession()

@@ -48,6 +48,7 @@ _DATA = "application/octet-stream"
 class Central:
     """One central service: where it is and how long a JSON call may take."""
 
+    service: str  # "network", "image"
     root: str  # versionless, without a trailing slash: "http://neutron:9696"
     timeout: float
 
@@ -84,20 +85,24 @@ class Central:
             ) as answer:
                 return PodResponse(answer.status, answer.headers, await answer.read())
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise CentralUnavailable(self.root, str(exc) or type(exc).__name__) from None
+            raise CentralUnavailable(
+                self.service, self.root, str(exc) or type(exc).__name__
+            ) from None
 
 
 class CentralUnavailable(Exception):
-    def __init__(self, root: str, reason: str) -> None:
-        super().__init__(f"{root} did not answer: {reason}")
+    def __init__(self, service: str, root: str, reason: str) -> None:
+        super().__init__(f"the central {service} service at {root} did not answer: {reason}")
+        self.service = service
 
 
-def configured(conf: cfg.ConfigOpts, option: str) -> Central | None:
-    """The central service configured as ``[central] <option>``, or None."""
-    url = conf.central[option]
+def configured(conf: cfg.ConfigOpts, service: str) -> Central | None:
+    """The central `service` ("network", "image") configured as ``[central] <service>_url``,
+    or None."""
+    url = conf.central[f"{service}_url"]
     if not url:
         return None
-    return Central(url.rstrip("/"), conf.pods.request_timeout)
+    return Central(service, url.rstrip("/"), conf.pods.request_timeout)
 
 
 def _path_under_prefix(request: web.Request, service: OpenStackService) -> str:

@@ -126,7 +126,7 @@ def configured_neutrons(
     directory: PodDirectory,
 ) -> Neutrons | None:
     """The Neutrons of a deployment with a central Neutron; None without one."""
-    central = configured(conf, "network_url")
+    central = configured(conf, "network")
     if central is None:
         return None
     return Neutrons(

@@ -40,6 +40,7 @@ class SimCloud:
         self.cinder_backup = cinder_backup
         self.identity = IdentityStore(token_ttl=token_ttl)
         self.pods: dict[str, Pod] = {}
+        self.central: Pod | None = None
         self._runner: web.AppRunner | None = None
         for role in ("admin", "member", "reader"):
             self.identity.create_role(role)
@@ -68,9 +69,10 @@ class SimCloud:
         self.identity.base_url = self.base_url
 
     async def stop(self) -> None:
-        for pod in list(self.pods.values()):
+        for pod in [*self.pods.values(), *([self.central] if self.central else [])]:
             await pod.stop()
         self.pods.clear()
+        self.central = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -114,6 +116,15 @@ class SimCloud:
         self.pods[name] = pod
         self.set_region_endpoints(name, pod.endpoints())
         return pod
+
+    async def add_central(self) -> Pod:
+        """The top's own services, which the gateway stands in front of: the central Neutron
+        and the top Glance (url("network"), url("image")). In no region's catalog: clients
+        reach them through the gateway."""
+        if self.central is None:
+            self.central = Pod("central", az="central", host=self.host, identity=self.identity)
+            await self.central.start()
+        return self.central
 
     async def remove_pod(self, name: str) -> None:
         pod = self.pods.pop(name)

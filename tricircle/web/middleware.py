@@ -10,6 +10,7 @@ from aiohttp import web
 
 from tricircle.identity.errors import IdentityUnavailable
 from tricircle.identity.policy import PolicyDenied
+from tricircle.kit.central import CentralUnavailable
 from tricircle.pods.client import MissingEndpoint, PodUnavailable
 from tricircle.web.errors import ApiError, ErrorFormat, error_response
 from tricircle.web.services import CONTEXT, REQUEST_ID, services_of
@@ -42,6 +43,9 @@ def errors(fmt: ErrorFormat, extra_headers: Callable[[web.Request], dict[str, st
             error = ApiError(503, str(exc))
         except MissingEndpoint as exc:
             error = ApiError(503, str(exc))
+        except CentralUnavailable as exc:
+            LOG.warning("%s", exc)
+            error = ApiError(503, f"The central {exc.service} service is unavailable.")
         except IdentityUnavailable as exc:
             LOG.warning("identity service unavailable: %s", exc)
             error = ApiError(503, "The identity service is unavailable.")

@@ -10,6 +10,15 @@ from aiohttp import web
 
 from tricircle.gateway.compute.copies import ensure_flavor, ensure_keypair, find_keypair
 from tricircle.gateway.compute.flavors import visible_flavor
+from tricircle.gateway.compute.server_quota import boot_reserved, quota_follows
+from tricircle.gateway.compute.server_networks import (
+    bottom_networks,
+    bound,
+    plugged_ports,
+    release,
+    release_after_delete,
+    requested_ports,
+)
 from tricircle.gateway.image import resolve_image
 from tricircle.gateway.volume.volumes import SNAPSHOTS, VOLUMES
 from tricircle.kit.calls import call_pod, relay, taken
@@ -111,6 +120,14 @@ async def create_server(request: web.Request) -> web.Response:
     except ApiError:
         raise bad_request(f"Flavor {flavor_ref} could not be found.") from None
     keypair = await find_keypair(request, server["key_name"]) if server.get("key_name") else None
+    count = max(int(server.get("min_count", 1)), int(server.get("max_count", 1)))
+    ports = await requested_ports(request, server)
+    if ports is not None and count > 1:
+        await release(request, ports)
+        raise bad_request(
+            "Unable to launch multiple instances on tenant networks in one request: each "
+            "server needs ports of its own. Please launch the servers one by one."
+        )
 
     async def create(pod: PodInfo) -> web.Response:
         sent = dict(server)
@@ -123,20 +140,32 @@ async def create_server(request: web.Request) -> web.Response:
         sent["metadata"] = {**(sent.get("metadata") or {}), MARK_KEY: MARK_VALUE}
         if keypair is not None:
             await ensure_keypair(request, pod, keypair)
-        answer = taken(
-            pod, await call_pod(request, pod, "POST", "/servers", json={**body, "server": sent})
-        )
+        if ports is not None:
+            sent["networks"] = await bottom_networks(request, pod, ports)
+            sent.pop("security_groups", None)  # the ports carry them
+        answer = taken(pod, await boot_reserved(request, pod, flavor, {**body, "server": sent}))
         if answer.status == 202:
-            count = max(int(server.get("min_count", 1)), int(server.get("max_count", 1)))
-            await _record(request, pod, answer.json(), count)
+            created = answer.json()
+            await _record(request, pod, created, count)
+            if ports is not None:
+                await bound(request, pod, created["server"]["id"], ports)
         return relay(request, pod, answer)
 
     # the pod gets the AZ too: Nova pins a server to the AZ it was asked for (2.96)
     az = server.get("availability_zone")
-    volume_pod = await _boot_volume_pod(request, server, az)
-    if volume_pod is not None:
-        return await create(volume_pod)
-    return await create_in_az(services, context.project_id or "", az, SERVER, create)
+    try:
+        volume_pod = await _boot_volume_pod(request, server, az)
+        if volume_pod is not None:
+            answer = await create(volume_pod)
+        else:
+            answer = await create_in_az(services, context.project_id or "", az, SERVER, create)
+    except BaseException:
+        if ports is not None:
+            await release(request, ports)
+        raise
+    if ports is not None and answer.status != 202:
+        await release(request, ports)
+    return answer
 
 
 async def _boot_volume_pod(
@@ -215,7 +244,12 @@ async def server(request: web.Request) -> web.Response:
     if request.method not in ("GET", "PUT", "DELETE"):
         raise web.HTTPMethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
     server_id = request.match_info["server_id"]
-    answer = await forward_routed(request, SERVERS, server_id)
+    deleted = request.method == "DELETE"
+    ports = await plugged_ports(request, server_id) if deleted else None
+    pod = (await find_route(request, SERVERS, server_id))[1] if ports else None
+    answer = await quota_follows(request, SERVERS, server_id)
+    if pod is not None and ports and answer.status == 204:
+        await release_after_delete(request, pod, server_id, ports)
     if request.method == "PUT" and answer.status == 200 and isinstance(answer.body, bytes):
         # a rename moves the server in lists by name: the index follows
         await _record_shown(request, server_id, answer.body)
@@ -240,7 +274,7 @@ async def server_subresource(request: web.Request) -> web.Response:
         await _same_pod_attach(request, server_id)
     elif tail == "action" and request.method == "POST":
         await _what_the_action_needs(request, server_id)
-    answer = await forward_routed(request, SERVERS, server_id, tail)
+    answer = await quota_follows(request, SERVERS, server_id, tail)
     if tail == "action" and answer.status == 202 and isinstance(answer.body, bytes):
         # a rebuild may rename the server; its answer shows the server as it is now
         await _record_shown(request, server_id, answer.body)
