@@ -81,7 +81,7 @@ async def test_a_users_own_key_in_a_pod_is_reported_not_replaced(
 
 async def test_fan_outs_ask_one_pod_at_a_time_when_told(make_gateway: GatewayFactory) -> None:
     gateway = await make_gateway(fanout_per_request=1)
-    demo = await gateway.client("demo")
+    admin = await gateway.client("admin")
     client = gateway.services.pods
     calls = {"now": 0, "most": 0}
     request = client.request
@@ -96,7 +96,7 @@ async def test_fan_outs_ask_one_pod_at_a_time_when_told(make_gateway: GatewayFac
             calls["now"] -= 1
 
     client.request = counted  # type: ignore[method-assign]
-    reply = await demo.get("/compute/v2.1/limits")
+    reply = await admin.get("/compute/v2.1/os-services")
     assert reply.status == 200, reply.body
     assert calls["most"] == 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tricircle.db.models
 import tricircle.jobs.models
+import tricircle.quota.models
 import tricircle.top.models  # noqa: F401 - imported for their tables
 from tricircle.db.base import Base
 

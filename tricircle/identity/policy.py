@@ -14,6 +14,7 @@ from oslo_config import cfg
 from oslo_policy import policy
 
 from tricircle.identity.context import RequestContext
+from tricircle.quota.policy import RULES as QUOTA_RULES
 
 DEFAULTS = [
     # what makes a caller an administrator anywhere the gateway asks (as Nova's rule of
@@ -49,6 +50,8 @@ DEFAULTS = [
     policy.RuleDefault("compute:availability_zones:detail", "rule:admin_api", "AZ hosts."),
     policy.RuleDefault("volume:types:manage", "rule:admin_api", "Manage volume types."),
     policy.RuleDefault("volume:all_tenants", "rule:admin_api", "List every project's volumes."),
+    # quotas, under Nova's and Cinder's names
+    *QUOTA_RULES,
 ]
 
 

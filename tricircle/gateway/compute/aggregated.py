@@ -1,4 +1,4 @@
-"""Calls answered by asking every pod and joining the answers: services, limits."""
+"""Calls answered by asking every pod and joining the answers: the compute services."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.kit.aggregate import pods_limits
 from tricircle.kit.calls import relay
 from tricircle.kit.fanout import ask_each
 from tricircle.web.http import json_response
@@ -33,8 +32,3 @@ async def _joined(request: web.Request, path: str, collection: str, rule: str) -
 @routes.get("/v2.1/os-services")
 async def compute_services(request: web.Request) -> web.Response:
     return await _joined(request, "/os-services", "services", "compute:services")
-
-
-@routes.get("/v2.1/limits")
-async def limits(request: web.Request) -> web.Response:
-    return await pods_limits(request)

@@ -10,10 +10,13 @@ from aiohttp import web
 
 from tricircle.gateway.compute.copies import KEYPAIRS, keypair_routing_id
 from tricircle.gateway.compute.keys import InvalidKey, fingerprint, generate
+from tricircle.gateway.compute.quotas import keypair_counter, over_quota
 from tricircle.kit.calls import version_of
 from tricircle.kit.copies import drop_copies
 from tricircle.kit.links import next_link
 from tricircle.kit.microversions import Version
+from tricircle.quota.gate import reserved
+from tricircle.quota.resources import COMPUTE
 from tricircle.top.keypairs import KeypairExists, KeypairStore
 from tricircle.top.models import Keypair
 from tricircle.web.errors import bad_request, conflict, not_found
@@ -114,12 +117,16 @@ async def create_keypair(request: web.Request) -> web.Response:
         print_ = fingerprint(public_key, key_type)
     except InvalidKey:
         raise bad_request("Keypair data is invalid: failed to generate fingerprint") from None
-    try:
-        keypair = await KeypairStore(services.db).create(
-            user_id=user, name=name, type=key_type, public_key=public_key, fingerprint=print_
-        )
-    except KeypairExists:
-        raise conflict(f"Key pair '{name}' already exists.") from None
+    # the user's key pairs are counted under the project's quota lock: racing creates
+    # cannot both take the last one
+    quota = {"key_pairs": 1}
+    async with reserved(request, COMPUTE, quota, over_quota, counter=keypair_counter(user)):
+        try:
+            keypair = await KeypairStore(services.db).create(
+                user_id=user, name=name, type=key_type, public_key=public_key, fingerprint=print_
+            )
+        except KeypairExists:
+            raise conflict(f"Key pair '{name}' already exists.") from None
     view = keypair_view(request, keypair, full=False)
     view["user_id"] = user
     if private_key is not None:

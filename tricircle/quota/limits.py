@@ -1,0 +1,117 @@
+"""The limits: ``[quota]`` defaults, overridden by the quota class "default", by the
+project's own limits, and by its user's (Nova's order)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from oslo_config import cfg
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tricircle.db.engine import Database
+from tricircle.quota.models import ANY_USER, QuotaClassLimit, QuotaLimit
+from tricircle.quota.resources import configured_defaults
+
+DEFAULT_CLASS = "default"
+
+
+class LimitStore:
+    def __init__(self, db: Database, conf: cfg.ConfigOpts) -> None:
+        self._db = db
+        self._conf = conf
+
+    async def defaults(self, service: str, names: Iterable[str] = ()) -> dict[str, int]:
+        """Every limit a project without overrides has; `names` the service's other quotas
+        (Cinder's per volume type), unlimited unless the class sets them."""
+        async with self._db.session() as session:
+            return await self._class(session, service, DEFAULT_CLASS, names)
+
+    async def class_limits(
+        self, service: str, class_name: str, names: Iterable[str] = ()
+    ) -> dict[str, int]:
+        async with self._db.session() as session:
+            limits = await self._class(session, service, DEFAULT_CLASS, names)
+            return {**limits, **await _class_rows(session, service, class_name)}
+
+    async def project(
+        self, service: str, project_id: str, user_id: str = ANY_USER, names: Iterable[str] = ()
+    ) -> dict[str, int]:
+        async with self._db.session() as session:
+            return await self.effective(session, service, project_id, user_id, names)
+
+    async def overrides(self, service: str, project_id: str, user_id: str) -> dict[str, int]:
+        async with self._db.session() as session:
+            return await _limit_rows(session, service, project_id, user_id)
+
+    async def effective(
+        self,
+        session: AsyncSession,
+        service: str,
+        project_id: str,
+        user_id: str,
+        names: Iterable[str],
+    ) -> dict[str, int]:
+        limits = await self._class(session, service, DEFAULT_CLASS, names)
+        limits.update(await _limit_rows(session, service, project_id, ANY_USER))
+        if user_id != ANY_USER:
+            limits.update(await _limit_rows(session, service, project_id, user_id))
+        return limits
+
+    async def set_project(
+        self, service: str, project_id: str, user_id: str, values: Mapping[str, int]
+    ) -> None:
+        async with self._db.session.begin() as session:
+            for name, value in values.items():
+                await session.merge(
+                    QuotaLimit(
+                        project_id=project_id,
+                        user_id=user_id,
+                        service=service,
+                        resource=name,
+                        hard_limit=value,
+                    )
+                )
+
+    async def delete_project(self, service: str, project_id: str, user_id: str | None) -> None:
+        """A user's limits, or (`user_id` None) the project's and all its users'."""
+        query = delete(QuotaLimit).where(
+            QuotaLimit.project_id == project_id, QuotaLimit.service == service
+        )
+        if user_id is not None:
+            query = query.where(QuotaLimit.user_id == user_id)
+        async with self._db.session.begin() as session:
+            await session.execute(query)
+
+    async def set_class(self, service: str, class_name: str, values: Mapping[str, int]) -> None:
+        async with self._db.session.begin() as session:
+            for name, value in values.items():
+                await session.merge(
+                    QuotaClassLimit(
+                        class_name=class_name, service=service, resource=name, hard_limit=value
+                    )
+                )
+
+    async def _class(
+        self, session: AsyncSession, service: str, class_name: str, names: Iterable[str]
+    ) -> dict[str, int]:
+        limits = {**dict.fromkeys(names, -1), **configured_defaults(self._conf, service)}
+        return {**limits, **await _class_rows(session, service, class_name)}
+
+
+async def _class_rows(session: AsyncSession, service: str, class_name: str) -> dict[str, int]:
+    query = select(QuotaClassLimit.resource, QuotaClassLimit.hard_limit).where(
+        QuotaClassLimit.class_name == class_name, QuotaClassLimit.service == service
+    )
+    return {name: limit for name, limit in (await session.execute(query)).all()}
+
+
+async def _limit_rows(
+    session: AsyncSession, service: str, project_id: str, user_id: str
+) -> dict[str, int]:
+    query = select(QuotaLimit.resource, QuotaLimit.hard_limit).where(
+        QuotaLimit.project_id == project_id,
+        QuotaLimit.service == service,
+        QuotaLimit.user_id == user_id,
+    )
+    return {name: limit for name, limit in (await session.execute(query)).all()}
