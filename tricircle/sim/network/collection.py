@@ -1,149 +1,149 @@
-"""One Neutron resource collection over the store: list, show, create, update, delete."""
+"""One Neutron resource collection over the store: list, show, create, update, delete, with
+Neutron's body checks, visibility, revision numbers and `If-Match` constraints."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from tricircle.sim.http import (
-    Context,
-    SimError,
-    isotime,
-    json_response,
-    next_link,
-    now,
-    page_after,
-    parse_limit,
-    read_json,
-    sort_items,
-)
-from tricircle.sim.network.errors import TYPE_NAMES, network_not_found
+from tricircle.sim.http import Context, SimError, json_response, read_json
+from tricircle.sim.network import listing
+from tricircle.sim.network.attributes import Attributes
+from tricircle.sim.network.errors import not_found
+from tricircle.sim.network.standard import touch
 from tricircle.sim.network.store import NetworkState
 from tricircle.sim.service import ctx, pod_of
+
+Creator = Callable[[NetworkState, Context, dict[str, Any]], dict[str, Any]]
+Updater = Callable[[NetworkState, Context, dict[str, Any], dict[str, Any]], None]
+Deleter = Callable[[NetworkState, Context, dict[str, Any]], None]
+Visibility = Callable[[NetworkState, Context, dict[str, Any]], bool]
+# How a resource shows: (state, caller, resource, in a create's answer) -> body
+Presenter = Callable[[NetworkState, Context, dict[str, Any], bool], dict[str, Any]]
+
+_IF_MATCH = re.compile(r"^revision_number=(\d+)$")
 
 
 def state_of(request: web.Request) -> NetworkState:
     return pod_of(request).network
 
 
-def visible(context: Context, item: dict[str, Any], kind: str) -> bool:
-    if context.is_admin or item["project_id"] == context.project_id:
-        return True
-    return kind == "networks" and (item["shared"] or item["router:external"])
+def owned(state: NetworkState, context: Context, item: dict[str, Any]) -> bool:
+    return context.is_admin or item["project_id"] == context.project_id
+
+
+def plain_update(state: NetworkState, context: Context, item: dict, spec: dict) -> None:
+    item.update(spec)
 
 
 @dataclass(frozen=True)
 class Collection:
     """One Neutron resource collection: list/show/create/update/delete over a dict store."""
 
-    plural: str  # "security_groups"
+    plural: str  # "security_groups": the store's dict and the list body's key
     path: str  # "security-groups"
-    create: Callable[[NetworkState, Context, dict[str, Any]], dict[str, Any]]
-    delete: Callable[[NetworkState, dict[str, Any]], None]
-    updatable: frozenset[str]
+    attributes: Attributes
+    create: Creator
+    delete: Deleter
+    update: Updater = plain_update
+    visible: Visibility = owned
+    present: Presenter | None = None
 
     @property
     def singular(self) -> str:
-        return self.plural[:-1]
+        return self.attributes.resource
 
-    def store(self, request: web.Request) -> dict[str, dict[str, Any]]:
+    def items(self, request: web.Request) -> dict[str, dict[str, Any]]:
         return getattr(state_of(request), self.plural)
 
-    def get(self, request: web.Request) -> dict[str, Any]:
-        ident = request.match_info["id"]
-        item = self.store(request).get(ident)
-        if item is None or not visible(ctx(request), item, self.plural):
-            name = TYPE_NAMES[self.plural]
-            label = " ".join(
-                w.lower() for w in name.replace("SecurityGroup", "Security group ").split()
-            )
-            raise SimError(
-                404,
-                f"{label[0].upper()}{label[1:]} {ident} could not be found.",
-                kind=f"{name}NotFound",
-            )
+    def get(self, request: web.Request, ident: str | None = None) -> dict[str, Any]:
+        """The resource the path names, as the caller may see it; Neutron's 404 otherwise."""
+        ident = ident or request.match_info["id"]
+        item = self.items(request).get(ident)
+        if item is None or not self.visible(state_of(request), ctx(request), item):
+            raise not_found(self.plural, ident)
         return item
 
+    def view(
+        self, state: NetworkState, context: Context, item: dict[str, Any], created: bool = False
+    ) -> dict[str, Any]:
+        if self.present is not None:
+            return self.present(state, context, item, created)
+        return self.attributes.view(context, item)
+
     async def list(self, request: web.Request) -> web.Response:
-        q = request.rel_url.query
-        context = ctx(request)
-        if self.plural == "security_groups":
-            state_of(request).find_security_group(context.project_id or "", "default")
-        items = [i for i in self.store(request).values() if visible(context, i, self.plural)]
-        reserved = {"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"}
-        for attr in {k for k in q if k not in reserved}:
-            wanted = set(q.getall(attr))
-            items = [i for i in items if attr in i and _as_query(i[attr]) & wanted]
-        keys = [
-            (lambda i, k=k: i.get(k), d == "desc")
-            for k, d in zip(
-                q.getall("sort_key", []), q.getall("sort_dir", []) or ["asc"] * 99, strict=False
-            )
+        query = request.rel_url.query
+        context, state = ctx(request), state_of(request)
+        if self.plural == "security_groups" and context.project_id:
+            state.groups.default_group(context.project_id)
+        shown = [
+            self.view(state, context, i)
+            for i in self.items(request).values()
+            if self.visible(state, context, i)
         ]
-        keys.append((lambda i: i["id"], bool(keys) and keys[0][1]))
-        ordered = sort_items(items, keys)
-        limit = parse_limit(q.get("limit"), 10**9, default=10**9)
+        filterable = self.attributes.known | self.attributes.extra_filters
+        items = listing.filtered(shown, query, filterable)
+        keys = listing.sort_keys(query, filterable)
+        limit = listing.limit_of(query)
         marker = None
-        if "marker" in q:
-            marker = self.store(request).get(q["marker"])
-            if marker is None:
-                raise SimError(
-                    404,
-                    f"{TYPE_NAMES[self.plural]} {q['marker']} could not be found.",
-                    kind=f"{TYPE_NAMES[self.plural]}NotFound",
-                )
-        page = page_after(ordered, marker, limit, keys)
-        body: dict[str, Any] = {self.plural: [_fields(i, q.getall("fields", [])) for i in page]}
-        if "limit" in q and page and len(page) == limit:
-            body[f"{self.plural}_links"] = [
-                {"rel": "next", "href": next_link(request, page[-1]["id"], limit)}
-            ]
+        if "marker" in query:
+            marker = self.get(request, query["marker"])
+        page, links = listing.page(request, listing.sort_items(items, keys), keys, marker, limit)
+        fields = query.getall("fields", [])
+        body: dict[str, Any] = {self.plural: [listing.fields_of(i, fields) for i in page]}
+        if links:
+            body[f"{self.plural}_links"] = links
         return json_response(body)
 
     async def show(self, request: web.Request) -> web.Response:
-        item = self.get(request)
-        return json_response(
-            {self.singular: _fields(item, request.rel_url.query.getall("fields", []))}
-        )
+        item = self.view(state_of(request), ctx(request), self.get(request))
+        fields = request.rel_url.query.getall("fields", [])
+        return json_response({self.singular: listing.fields_of(item, fields)})
 
-    async def post(self, request: web.Request) -> web.Response:
+    async def body(self, request: web.Request) -> dict[str, Any]:
         body = await read_json(request, "Body contains invalid data")
         spec = body.get(self.singular) if isinstance(body, dict) else None
         if not isinstance(spec, dict):
-            raise SimError(400, "Resource body required", kind="BadRequest")
+            raise SimError(
+                400, f"Unable to find '{self.singular}' in request body", kind="HTTPBadRequest"
+            )
+        return spec
+
+    async def post(self, request: web.Request) -> web.Response:
+        spec = await self.body(request)
         context = ctx(request)
+        self.attributes.check_create(context, spec)
         owner = spec.get("project_id") or spec.get("tenant_id")
         if owner and owner != context.project_id and not context.is_admin:
             raise SimError(
                 403,
                 "Specifying 'project_id' or 'tenant_id' other than the "
                 "authenticated project in request requires admin privileges",
+                kind="HTTPForbidden",
             )
         item = self.create(state_of(request), context, spec)
-        return json_response({self.singular: item}, 201)
+        return json_response(
+            {self.singular: self.view(state_of(request), context, item, True)}, 201
+        )
 
     async def put(self, request: web.Request) -> web.Response:
         item = self.get(request)
-        body = await read_json(request, "Body contains invalid data")
-        spec = body.get(self.singular) if isinstance(body, dict) else None
-        if not isinstance(spec, dict):
-            raise SimError(400, "Resource body required", kind="BadRequest")
-        for key in spec:
-            if key not in self.updatable:
-                raise SimError(
-                    400, f"Cannot update read-only attribute {key}", kind="HTTPBadRequest"
-                )
-        item.update(spec)
-        item["revision_number"] += 1
-        item["updated_at"] = isotime(now())
-        return json_response({self.singular: item})
+        spec = await self.body(request)
+        context = ctx(request)
+        self.attributes.check_update(context, spec)
+        check_revision(request, item)
+        self.update(state_of(request), context, item, spec)
+        touch(item)
+        return json_response({self.singular: self.view(state_of(request), context, item)})
 
     async def remove(self, request: web.Request) -> web.Response:
         item = self.get(request)
-        self.delete(state_of(request), item)
+        check_revision(request, item)
+        self.delete(state_of(request), ctx(request), item)
         return web.Response(status=204)
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
@@ -155,16 +155,17 @@ class Collection:
         router.add_delete(base + "/{id}", self.remove)
 
 
-def _as_query(value: Any) -> set[str]:
-    if isinstance(value, bool):
-        return {str(value), str(value).lower()}
-    if isinstance(value, list):
-        return {str(v) for v in value}
-    return {str(value)}
-
-
-def _fields(item: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    return {k: v for k, v in item.items() if k in fields} if fields else item
+def check_revision(request: web.Request, item: dict[str, Any]) -> None:
+    """`If-Match: revision_number=N`: Neutron's 412 when the resource has moved on."""
+    for condition in request.headers.getall("If-Match", []):
+        match = _IF_MATCH.match(condition.strip())
+        if match and int(match.group(1)) != item["revision_number"]:
+            raise SimError(
+                412,
+                f"Constrained to {match.group(1)}, but current revision is "
+                f"{item['revision_number']}",
+                kind="RevisionNumberConstraintFailed",
+            )
 
 
 def owner(context: Context, spec: dict[str, Any]) -> str:
@@ -181,8 +182,15 @@ def require(spec: dict[str, Any], *names: str) -> None:
             )
 
 
-def visible_network_id(state: NetworkState, context: Context, spec: dict[str, Any]) -> str:
-    """The body's `network_id`, once the caller may use that network."""
-    if state.visible_network(spec["network_id"], context.project_id, context.is_admin) is None:
-        raise network_not_found(spec["network_id"])
-    return spec["network_id"]
+def usable_network(state: NetworkState, context: Context, network_id: Any) -> dict[str, Any]:
+    """The network a subnet or port is made on, once the caller may use it (Neutron's 404
+    for another project's private network)."""
+    net = state.networks.get(network_id) if isinstance(network_id, str) else None
+    if net is None or not (
+        context.is_admin
+        or net["project_id"] == context.project_id
+        or net["shared"]
+        or net["router:external"]
+    ):
+        raise not_found("networks", str(network_id))
+    return net

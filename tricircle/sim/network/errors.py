@@ -1,4 +1,4 @@
-"""Neutron's error bodies and the type names they carry."""
+"""Neutron's error bodies, and the not-found errors each resource answers with."""
 
 from __future__ import annotations
 
@@ -6,12 +6,18 @@ from aiohttp import web
 
 from tricircle.sim.http import SimError, json_response
 
-TYPE_NAMES = {
-    "networks": "Network",
-    "subnets": "Subnet",
-    "ports": "Port",
-    "security_groups": "SecurityGroup",
-    "security_group_rules": "SecurityGroupRule",
+# collection -> (exception type, message with {id})
+NOT_FOUND = {
+    "networks": ("NetworkNotFound", "Network {id} could not be found."),
+    "subnets": ("SubnetNotFound", "Subnet {id} could not be found."),
+    "ports": ("PortNotFound", "Port {id} could not be found."),
+    "routers": ("RouterNotFound", "Router {id} could not be found"),
+    "floatingips": ("FloatingIPNotFound", "Floating IP {id} could not be found"),
+    "security_groups": ("SecurityGroupNotFound", "Security group {id} does not exist"),
+    "security_group_rules": (
+        "SecurityGroupRuleNotFound",
+        "Security group rule {id} does not exist",
+    ),
 }
 
 
@@ -33,5 +39,10 @@ def render_neutron_error(request: web.Request, err: SimError) -> web.Response:
     )
 
 
+def not_found(collection: str, ident: str) -> SimError:
+    kind, message = NOT_FOUND[collection]
+    return SimError(404, message.format(id=ident), kind=kind)
+
+
 def network_not_found(network_id: str) -> SimError:
-    return SimError(404, f"Network {network_id} could not be found.", kind="NetworkNotFound")
+    return not_found("networks", network_id)

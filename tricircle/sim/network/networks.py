@@ -1,64 +1,70 @@
-"""Neutron networks: who may set the provider attributes, and when one may go."""
+"""Neutron networks: segments from ML2's type drivers, who sees them, and when one may go."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tricircle.sim.http import Context, SimError
+from tricircle.sim.network.attributes import NETWORK, PROVIDER
 from tricircle.sim.network.collection import Collection, owner
+from tricircle.sim.network.segments import invalid_input
 from tricircle.sim.network.store import NetworkState
 
+# Ports Neutron removes itself with their network (DHCP and the like); any other blocks it.
+AUTO_DELETED_OWNERS = ("network:dhcp", "network:distributed")
 
-def _create_network(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict[str, Any]:
-    admin_only = {
-        "shared",
-        "router:external",
-        "provider:network_type",
-        "provider:physical_network",
-        "provider:segmentation_id",
-    }
-    if admin_only & spec.keys() and not context.is_admin:
-        raise SimError(
-            403,
-            f"(rule:create_network:{sorted(admin_only & spec.keys())[0]}) is disallowed by policy",
-            kind="PolicyNotAuthorized",
-        )
+
+def _visible(state: NetworkState, context: Context, net: dict[str, Any]) -> bool:
+    return (
+        context.is_admin
+        or net["project_id"] == context.project_id
+        or net["shared"]
+        or net["router:external"]
+    )
+
+
+def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict[str, Any]:
     attrs = {k: v for k, v in spec.items() if k not in ("name", "tenant_id", "project_id")}
-    return state.create_network(owner(context, spec), spec.get("name", ""), **attrs)
+    net = state.create_network(owner(context, spec), spec.get("name", ""), **attrs)
+    net["revision_number"] = 1  # Neutron counts the segment binding as a first revision
+    return net
 
 
-def _delete_network(state: NetworkState, net: dict[str, Any]) -> None:
-    ports = [p for p in state.ports.values() if p["network_id"] == net["id"]]
-    if any(p["device_owner"] and not p["device_owner"].startswith("network:") for p in ports):
+def _update(state: NetworkState, context: Context, net: dict[str, Any], spec: dict) -> None:
+    if PROVIDER & spec.keys():
+        raise invalid_input("Plugin does not support updating provider attributes")
+    net.update(spec)
+    if "router:external" in spec:
+        for subnet_id in net["subnets"]:
+            state.subnets[subnet_id]["router:external"] = net["router:external"]
+
+
+def _delete(state: NetworkState, context: Context, net: dict[str, Any]) -> None:
+    in_use = sorted(
+        port_id
+        for port_id in state.network_ports[net["id"]]
+        if state.ports[port_id]["device_owner"] not in AUTO_DELETED_OWNERS
+    )
+    if in_use:
         raise SimError(
             409,
-            f"Unable to complete operation on network {net['id']}. There are "
-            "one or more ports still in use on the network.",
+            f"Unable to complete operation on network {net['id']}. There are one or more "
+            f"ports still in use on the network, id for these ports is: {','.join(in_use)}.",
             kind="NetworkInUse",
         )
-    for port in ports:
-        state.delete_port(port["id"])
-    for subnet_id in net["subnets"]:
-        state.subnets.pop(subnet_id, None)
-        state.allocated.pop(subnet_id, None)
-    del state.networks[net["id"]]
+    state.delete_network(net)
+
+
+def _present(
+    state: NetworkState, context: Context, net: dict[str, Any], created: bool
+) -> dict[str, Any]:
+    """`is_default` shows on a create's answer and on external networks, as Neutron has it."""
+    shown = NETWORK.view(context, net)
+    if created or net["router:external"]:
+        return shown
+    return {k: v for k, v in shown.items() if k != "is_default"}
 
 
 NETWORKS = Collection(
-    "networks",
-    "networks",
-    _create_network,
-    _delete_network,
-    frozenset(
-        {
-            "name",
-            "admin_state_up",
-            "description",
-            "shared",
-            "mtu",
-            "port_security_enabled",
-            "router:external",
-            "is_default",
-        }
-    ),
+    "networks", "networks", NETWORK, _create, _delete, _update, _visible, _present
 )

@@ -1,49 +1,189 @@
-"""Neutron ports created and deleted through the API (Nova's own go through the store)."""
+"""Neutron ports through the API: fixed IPs and MACs (who may choose them), security groups,
+port security, allowed address pairs and host binding; Nova's own ports go through the store."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tricircle.sim.http import Context
-from tricircle.sim.network.collection import Collection, owner, require, visible_network_id
+from tricircle.sim.http import Context, SimError
+from tricircle.sim.network.attributes import PORT, policy_refusal
+from tricircle.sim.network.collection import Collection, owner, require, usable_network
 from tricircle.sim.network.store import NetworkState
+from tricircle.sim.network.subnets import bad_attribute, parse_ip
+
+_MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+ROUTER_OWNERS = ("network:router_interface", "network:router_gateway", "network:floatingip")
 
 
-def _create_port(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict[str, Any]:
+def _visible(state: NetworkState, context: Context, port: dict[str, Any]) -> bool:
+    """Its project, and the owner of its network, see a port."""
+    if context.is_admin or port["project_id"] == context.project_id:
+        return True
+    return state.networks[port["network_id"]]["project_id"] == context.project_id
+
+
+def _fixed_ips(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(ip, dict) for ip in value):
+        raise bad_attribute("fixed_ips", f"Invalid data format for fixed IP: '{value}'")
+    for ip in value:
+        unknown = ip.keys() - {"subnet_id", "ip_address"}
+        if unknown:
+            raise bad_attribute("fixed_ips", f"Unrecognized attribute(s) '{', '.join(unknown)}'")
+        if "ip_address" in ip:
+            parse_ip("fixed_ips", ip["ip_address"])
+    return value
+
+
+def _mac(value: Any) -> str:
+    if not isinstance(value, str) or not _MAC.match(value.lower()):
+        raise bad_attribute("mac_address", f"'{value}' is not a valid MAC address")
+    return value.lower()
+
+
+def _check_owner_only(context: Context, net: dict[str, Any], spec: dict[str, Any], action: str):
+    """What only an admin or the network's owner may ask for: a MAC, an address, a network
+    device owner (Neutron's create_port:* / update_port:* rules)."""
+    if context.is_admin or net["project_id"] == context.project_id:
+        return
+    if "mac_address" in spec:
+        raise policy_refusal(action, "port", ["mac_address"])
+    if any("ip_address" in ip for ip in spec.get("fixed_ips") or []):
+        raise policy_refusal(action, "port", ["fixed_ips"])
+    if str(spec.get("device_owner", "")).startswith("network:"):
+        raise policy_refusal(action, "port", ["device_owner"])
+
+
+def _address_pairs(port: dict[str, Any], pairs: Any) -> list[dict[str, str]]:
+    if not isinstance(pairs, list):
+        raise bad_attribute("allowed_address_pairs", f"'{pairs}' is not a list")
+    out = []
+    for pair in pairs:
+        if not isinstance(pair, dict) or "ip_address" not in pair:
+            raise SimError(
+                400,
+                "AllowedAddressPair must contain ip_address",
+                kind="AllowedAddressPairsMissingIP",
+            )
+        out.append(
+            {
+                "ip_address": pair["ip_address"],
+                "mac_address": pair.get("mac_address") or port["mac_address"],
+            }
+        )
+    if out and not port["port_security_enabled"]:
+        raise SimError(
+            409,
+            "Port Security must be enabled in order to have allowed address pairs on a port.",
+            kind="AddressPairAndPortSecurityRequired",
+        )
+    return out
+
+
+def _check_groups_allowed(port: dict[str, Any]) -> None:
+    if port["security_groups"] and not (port["port_security_enabled"] and port["fixed_ips"]):
+        raise SimError(
+            400,
+            "Port security must be enabled and port must have an IP address in order to use "
+            "security groups.",
+            kind="PortSecurityAndIPRequiredForSecurityGroups",
+        )
+
+
+def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict[str, Any]:
     require(spec, "network_id")
-    network_id = visible_network_id(state, context, spec)
+    net = usable_network(state, context, spec["network_id"])
+    _check_owner_only(context, net, spec, "create")
+    project = owner(context, spec)
     attrs = {
         k: v
         for k, v in spec.items()
-        if k not in ("tenant_id", "project_id", "network_id", "fixed_ips")
+        if k not in ("tenant_id", "project_id", "network_id", "fixed_ips", "allowed_address_pairs")
     }
-    return state.create_port(
-        owner(context, spec), network_id, fixed_ips=spec.get("fixed_ips"), **attrs
-    )
+    if "mac_address" in spec:
+        attrs["mac_address"] = _mac(spec["mac_address"])
+    if "security_groups" in spec:
+        attrs["security_groups"] = state.groups.check_usable(
+            project, context.is_admin, spec["security_groups"]
+        )
+    fixed = _fixed_ips(spec["fixed_ips"]) if "fixed_ips" in spec else None
+    port = state.create_port(project, net["id"], fixed_ips=fixed, **attrs)
+    try:
+        _check_groups_allowed(port)
+        port["allowed_address_pairs"] = _address_pairs(port, spec.get("allowed_address_pairs", []))
+    except SimError:
+        state.delete_port(port["id"])
+        raise
+    port["revision_number"] = 1  # the binding's first write, as Neutron counts it
+    return port
 
 
-def _delete_port(state: NetworkState, port: dict[str, Any]) -> None:
+def _update(state: NetworkState, context: Context, port: dict[str, Any], spec: dict) -> None:
+    net = state.networks[port["network_id"]]
+    _check_owner_only(context, net, spec, "update")
+    spec = dict(spec)
+    if "fixed_ips" in spec:
+        port["fixed_ips"] = _move_fixed_ips(state, net, port, _fixed_ips(spec.pop("fixed_ips")))
+    if "mac_address" in spec:
+        mac = _mac(spec.pop("mac_address"))
+        if mac != port["mac_address"]:
+            state.take_mac(net["id"], mac)
+            state.macs[net["id"]].discard(port["mac_address"])
+            port["mac_address"] = mac
+    groups = spec.pop("security_groups", None)
+    if groups is not None:
+        groups = state.groups.check_usable(port["project_id"], context.is_admin, groups)
+    if spec.get("port_security_enabled") is False and port["security_groups"] and groups is None:
+        raise SimError(
+            409,
+            "Port has security group associated. Cannot disable port security or IP address "
+            "until security group is removed.",
+            kind="PortSecurityPortHasSecurityGroup",
+        )
+    host = spec.pop("binding:host_id", None)
+    pairs = spec.pop("allowed_address_pairs", None)
+    port.update(spec)
+    if groups is not None:
+        port["security_groups"] = groups
+        _check_groups_allowed(port)
+        state.groups.use(port["id"], groups)
+    if pairs is not None:
+        port["allowed_address_pairs"] = _address_pairs(port, pairs)
+    if host is not None:
+        state.set_binding(port, host)
+
+
+def _move_fixed_ips(
+    state: NetworkState, net: dict[str, Any], port: dict[str, Any], wanted: list[dict]
+) -> list[dict[str, str]]:
+    """The port's new addresses: those it keeps stay, the others are allocated, then the
+    ones it no longer has are released."""
+    kept, fresh = [], []
+    for spec in wanted:
+        address = spec.get("ip_address")
+        match = next(
+            (ip for ip in port["fixed_ips"] if address == ip["ip_address"]
+             and spec.get("subnet_id", ip["subnet_id"]) == ip["subnet_id"]),
+            None,
+        )  # fmt: skip
+        if match is not None:
+            kept.append(match)
+        else:
+            fresh.append(spec)
+    added = state.allocate(net, fresh) if fresh else []
+    state.release([ip for ip in port["fixed_ips"] if ip not in kept])
+    return kept + added
+
+
+def _delete(state: NetworkState, context: Context, port: dict[str, Any]) -> None:
+    if port["device_owner"] in ROUTER_OWNERS:
+        raise SimError(
+            409,
+            f"Port {port['id']} cannot be deleted directly via the port API: has device owner "
+            f"{port['device_owner']}.",
+            kind="ServicePortInUse",
+        )
     state.delete_port(port["id"])
 
 
-PORTS = Collection(
-    "ports",
-    "ports",
-    _create_port,
-    _delete_port,
-    frozenset(
-        {
-            "name",
-            "description",
-            "admin_state_up",
-            "device_id",
-            "device_owner",
-            "security_groups",
-            "binding:host_id",
-            "binding:profile",
-            "allowed_address_pairs",
-            "port_security_enabled",
-            "dns_name",
-        }
-    ),
-)
+PORTS = Collection("ports", "ports", PORT, _create, _delete, _update, _visible)

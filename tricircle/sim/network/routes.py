@@ -6,36 +6,34 @@ from aiohttp import web
 
 from tricircle.sim.http import base_url, json_response, public
 from tricircle.sim.network.errors import render_neutron_error
+from tricircle.sim.network.floating_ips import FLOATING_IPS
 from tricircle.sim.network.networks import NETWORKS
 from tricircle.sim.network.ports import PORTS
+from tricircle.sim.network.routers import ROUTERS, add_interface_routes
 from tricircle.sim.network.security_groups import SECURITY_GROUP_RULES, SECURITY_GROUPS
 from tricircle.sim.network.subnets import SUBNETS
+from tricircle.sim.network.tags import add_tag_routes
 from tricircle.sim.service import Service
 
 # Listed in this order by `GET /v2.0`, and routed in it.
-COLLECTIONS = (NETWORKS, SUBNETS, PORTS, SECURITY_GROUPS, SECURITY_GROUP_RULES)
+COLLECTIONS = (
+    NETWORKS, SUBNETS, PORTS, SECURITY_GROUPS, SECURITY_GROUP_RULES, ROUTERS, FLOATING_IPS
+)  # fmt: skip
+TAGGED = (NETWORKS, SUBNETS, PORTS, SECURITY_GROUPS, ROUTERS, FLOATING_IPS)
 
+# The extensions whose behaviour the simulator has (a subset of what the real pods load).
 EXTENSIONS = (
-    "binding",
-    "external-net",
-    "provider",
-    "security-group",
-    "quotas",
-    "standard-attr-description",
-    "standard-attr-tag",
-    "standard-attr-timestamp",
-    "standard-attr-revisions",
-    "port-security",
-    "allowed-address-pairs",
-    "extra_dhcp_opt",
-    "availability_zone",
-    "network_availability_zone",
-    "dns-integration",
-    "auto-allocated-topology",
-    "net-mtu",
-    "project-id",
-    "ip-substring-filtering",
-)
+    "allowed-address-pairs", "auto-allocated-topology", "availability_zone", "binding",
+    "empty-string-filtering", "ext-gw-mode", "external-net", "extra_dhcp_opt", "extraroute",
+    "filter-validation", "fip-port-details", "ip-substring-filtering", "l3-ha", "dvr",
+    "net-mtu", "net-mtu-writable", "network_availability_zone", "pagination", "port-security",
+    "project-id", "provider", "qinq", "quotas", "revision-if-match", "router",
+    "router_availability_zone", "security-group", "security-groups-normalized-cidr",
+    "security-groups-rules-belongs-to-default-sg", "sorting", "standard-attr-description",
+    "standard-attr-revisions", "standard-attr-tag", "standard-attr-timestamp",
+    "stateful-security-group", "subnet-external-network", "subnet-service-types",
+    "tag-creation", "vlan-transparent",
+)  # fmt: skip
 
 
 @public
@@ -94,6 +92,9 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/network/v2.0/extensions", extensions)
     for collection in COLLECTIONS:
         collection.add_routes(router)
+    add_interface_routes(router)
+    for collection in TAGGED:
+        add_tag_routes(router, collection)
 
 
 SERVICE = Service("network", render_neutron_error, None, add_routes)

@@ -1,4 +1,5 @@
-"""A pod's Neutron resources, kept as the dicts Neutron shows, and what Nova does with them."""
+"""A pod's Neutron resources, kept as the dicts Neutron shows, with the indexes that keep a
+port create O(1): per-subnet address books, per-network MACs and ports, and what Nova does."""
 
 from __future__ import annotations
 
@@ -7,24 +8,16 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from tricircle.sim.http import SimError, isotime, new_id, now
-from tricircle.sim.network.errors import network_not_found
+from tricircle.sim.http import SimError, new_id
+from tricircle.sim.network.errors import network_not_found, not_found
+from tricircle.sim.network.groups import SecurityGroups
+from tricircle.sim.network.ipam import AddressBook
+from tricircle.sim.network.segments import PHYSNET, SEG_ID, TYPE, Segment, SegmentPool
+from tricircle.sim.network.standard import stamp, touch
 
-
-def _stamp(resource: dict[str, Any], project_id: str) -> dict[str, Any]:
-    ts = isotime(now())
-    resource.update(
-        {
-            "tenant_id": project_id,
-            "project_id": project_id,
-            "created_at": ts,
-            "updated_at": ts,
-            "revision_number": 0,
-            "tags": [],
-            "description": resource.get("description", ""),
-        }
-    )
-    return resource
+MAC_PREFIX = "fa:16:3e"
+# The ML2 driver that binds ports, as the real pods' agentless one shows in vif details.
+MECHANISM_DRIVER = "bindall"
 
 
 @dataclass
@@ -32,15 +25,32 @@ class NetworkState:
     networks: dict[str, dict[str, Any]] = field(default_factory=dict)
     subnets: dict[str, dict[str, Any]] = field(default_factory=dict)
     ports: dict[str, dict[str, Any]] = field(default_factory=dict)
-    security_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
-    security_group_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    allocated: dict[str, set[str]] = field(default_factory=dict)  # subnet id -> IPs in use
+    routers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    floatingips: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: SecurityGroups = field(default_factory=SecurityGroups)
+    segments: SegmentPool = field(default_factory=SegmentPool)
+    books: dict[str, AddressBook] = field(default_factory=dict)  # subnet id -> its IPAM
+    network_ports: dict[str, set[str]] = field(default_factory=dict)  # network id -> port ids
+    macs: dict[str, set[str]] = field(default_factory=dict)  # network id -> MACs in use
     nova_ports: set[str] = field(default_factory=set)  # ports Nova made, deleted with servers
+    router_ports: dict[str, set[str]] = field(default_factory=dict)  # router -> interfaces
+    gateway_ports: dict[str, str] = field(default_factory=dict)  # router -> its gateway port
+    floatingip_ports: dict[str, str] = field(default_factory=dict)  # floating IP -> its port
+
+    @property
+    def security_groups(self) -> dict[str, dict[str, Any]]:
+        return self.groups.groups
+
+    @property
+    def security_group_rules(self) -> dict[str, dict[str, Any]]:
+        return self.groups.rules
 
     # -- networks and subnets --
 
     def create_network(self, project_id: str, name: str = "", **attrs: Any) -> dict[str, Any]:
-        net = _stamp(
+        provider = {k: attrs.pop(k) for k in (TYPE, PHYSNET, SEG_ID) if k in attrs}
+        segment = self.segments.reserve(provider) if provider else self.segments.allocate_tenant()
+        net = stamp(
             {
                 "id": new_id(),
                 "name": name,
@@ -49,42 +59,49 @@ class NetworkState:
                 "subnets": [],
                 "shared": False,
                 "router:external": False,
-                "mtu": 1450,
-                "availability_zones": ["nova"],
+                "mtu": 1450 if segment[0] == "vxlan" else 1500,
+                "availability_zones": [],
                 "availability_zone_hints": [],
                 "ipv4_address_scope": None,
                 "ipv6_address_scope": None,
                 "port_security_enabled": True,
                 "is_default": False,
-                "l2_adjacency": True,
-                "provider:network_type": "vxlan",
-                "provider:physical_network": None,
-                "provider:segmentation_id": random.randint(1, 16_000_000),
+                "qinq": False,
+                "vlan_transparent": False,
+                TYPE: segment[0],
+                PHYSNET: segment[1],
+                SEG_ID: segment[2],
             },
             project_id,
         )
         net.update(attrs)
         self.networks[net["id"]] = net
+        self.network_ports[net["id"]] = set()
+        self.macs[net["id"]] = set()
         return net
+
+    def delete_network(self, net: dict[str, Any]) -> None:
+        for port_id in list(self.network_ports[net["id"]]):
+            self.delete_port(port_id)
+        for subnet_id in net["subnets"]:
+            del self.subnets[subnet_id]
+            del self.books[subnet_id]
+        self.segments.release(segment_of(net))
+        del self.networks[net["id"]], self.network_ports[net["id"]], self.macs[net["id"]]
 
     def create_subnet(
         self, project_id: str, network_id: str, cidr: str, name: str = "", **attrs: Any
     ) -> dict[str, Any]:
+        """A subnet as Neutron fills it in: gateway first host, pool the rest (Nova's and
+        tests' shortcut; the API validates its bodies before it comes here)."""
         if network_id not in self.networks:
             raise network_not_found(network_id)
-        try:
-            net = ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            raise SimError(
-                400, f"Invalid input for cidr. Reason: '{cidr}' is not a valid IP subnet."
-            ) from None
-        hosts = net.hosts()
-        gateway = attrs.pop("gateway_ip", None) or str(next(hosts))
-        last = net.broadcast_address - 1 if net.version == 4 else net.broadcast_address
-        pools = attrs.pop("allocation_pools", None) or [
-            {"start": str(ipaddress.ip_address(gateway) + 1), "end": str(last)}
-        ]
-        subnet = _stamp(
+        net = ipaddress.ip_network(cidr, strict=False)
+        gateway = attrs.pop("gateway_ip", str(net.network_address + 1))
+        pools = attrs.pop("allocation_pools", None)
+        if pools is None:
+            pools = default_pools(net, gateway)
+        subnet = stamp(
             {
                 "id": new_id(),
                 "name": name,
@@ -100,14 +117,13 @@ class NetworkState:
                 "ipv6_ra_mode": None,
                 "ipv6_address_mode": None,
                 "service_types": [],
-                "segment_id": None,
-                "dns_publish_fixed_ip": False,
+                "router:external": self.networks[network_id]["router:external"],
             },
             project_id,
         )
         subnet.update(attrs)
         self.subnets[subnet["id"]] = subnet
-        self.allocated[subnet["id"]] = set()
+        self.books[subnet["id"]] = AddressBook.of(subnet)
         self.networks[network_id]["subnets"].append(subnet["id"])
         return subnet
 
@@ -136,36 +152,62 @@ class NetworkState:
 
     # -- ports --
 
-    def _allocate(self, subnet: dict[str, Any], wanted: str | None) -> str:
-        used = self.allocated[subnet["id"]]
-        if wanted:
-            if ipaddress.ip_address(wanted) not in ipaddress.ip_network(subnet["cidr"]):
-                raise SimError(
-                    400,
-                    f"IP address {wanted} is not a valid IP for the specified subnet.",
-                    kind="InvalidIpForSubnet",
-                )
-            if wanted in used or wanted == subnet["gateway_ip"]:
-                raise SimError(
-                    409,
-                    f"IP address {wanted} already allocated in subnet {subnet['id']}",
-                    kind="IpAddressAlreadyAllocated",
-                )
-            used.add(wanted)
-            return wanted
-        for pool in subnet["allocation_pools"]:
-            ip = ipaddress.ip_address(pool["start"])
-            end = ipaddress.ip_address(pool["end"])
-            while ip <= end:
-                if str(ip) not in used:
-                    used.add(str(ip))
-                    return str(ip)
-                ip += 1
+    def allocate(self, net: dict[str, Any], wanted: list[dict[str, Any]] | None) -> list[dict]:
+        """Fixed IPs for a port: one per IPv4 subnet's pool when none are asked for, else the
+        ones asked (by subnet, address or both). Nothing is taken if one of them fails."""
+        if wanted is None:
+            wanted = [{"subnet_id": s} for s in net["subnets"][:1]]
+        out: list[dict[str, str]] = []
+        try:
+            for spec in wanted:
+                book = self._book_for(net, spec)
+                address = spec.get("ip_address")
+                ip = book.take(address) if address else book.take_next()
+                out.append({"subnet_id": book.subnet_id, "ip_address": ip})
+        except SimError:
+            self.release(out)
+            raise
+        return out
+
+    def _book_for(self, net: dict[str, Any], spec: dict[str, Any]) -> AddressBook:
+        subnet_id = spec.get("subnet_id")
+        if subnet_id:
+            book = self.books.get(subnet_id)
+            if book is None or book.network_id != net["id"]:
+                raise not_found("subnets", subnet_id)
+            return book
+        address = spec.get("ip_address")
+        for candidate in net["subnets"]:
+            if address and self.books[candidate].contains(address):
+                return self.books[candidate]
         raise SimError(
-            409,
-            f"No more IP addresses available on network {subnet['network_id']}.",
-            kind="IpAddressGenerationFailure",
+            400,
+            f"Invalid input for operation: IP address {address} is not a valid IP for any of "
+            f"the subnets on the specified network {net['id']}.",
+            kind="InvalidInput",
         )
+
+    def release(self, fixed_ips: list[dict[str, str]]) -> None:
+        for ip in fixed_ips:
+            book = self.books.get(ip["subnet_id"])
+            if book is not None:
+                book.release(ip["ip_address"])
+
+    def take_mac(self, network_id: str, mac: str | None) -> str:
+        used = self.macs[network_id]
+        if mac is None:
+            mac = _random_mac()
+            while mac in used:
+                mac = _random_mac()
+        elif mac in used:
+            raise SimError(
+                409,
+                f"Unable to complete operation for network {network_id}. "
+                f"The mac address {mac} is in use.",
+                kind="MacAddressInUse",
+            )
+        used.add(mac)
+        return mac
 
     def create_port(
         self,
@@ -179,64 +221,44 @@ class NetworkState:
         net = self.networks.get(network_id)
         if net is None:
             raise network_not_found(network_id)
-        ips = []
-        for spec in fixed_ips if fixed_ips is not None else [{}]:
-            subnet_id = spec.get("subnet_id")
-            if subnet_id is None:
-                candidates = [self.subnets[s] for s in net["subnets"]]
-                if spec.get("ip_address"):
-                    addr = ipaddress.ip_address(spec["ip_address"])
-                    candidates = [s for s in candidates if addr in ipaddress.ip_network(s["cidr"])]
-                if not candidates:
-                    if fixed_ips is None:
-                        break  # a network without subnets gives a port without addresses
-                    raise SimError(
-                        400,
-                        "No valid subnet found for the requested IP address.",
-                        kind="InvalidInput",
-                    )
-                subnet = candidates[0]
-            else:
-                subnet = self.subnets.get(subnet_id)
-                if subnet is None or subnet["network_id"] != network_id:
-                    raise SimError(
-                        404, f"Subnet {subnet_id} could not be found.", kind="SubnetNotFound"
-                    )
-            ips.append(
-                {
-                    "subnet_id": subnet["id"],
-                    "ip_address": self._allocate(subnet, spec.get("ip_address")),
-                }
-            )
-        default_sg = self.find_security_group(project_id, "default")
-        port = _stamp(
+        mac = self.take_mac(network_id, attrs.pop("mac_address", None))
+        try:
+            ips = self.allocate(net, fixed_ips)
+        except SimError:
+            self.macs[network_id].discard(mac)
+            raise
+        secure = attrs.get("port_security_enabled", net["port_security_enabled"])
+        groups = attrs.pop("security_groups", None)
+        if groups is None:
+            groups = [self.groups.default_group(project_id)["id"]] if secure else []
+        port = stamp(
             {
                 "id": new_id(),
                 "name": "",
                 "network_id": network_id,
-                "mac_address": "fa:16:3e:" + ":".join(f"{b:02x}" for b in random.randbytes(3)),
+                "mac_address": mac,
                 "fixed_ips": ips,
                 "device_id": "",
                 "device_owner": "",
                 "status": "DOWN",
                 "admin_state_up": True,
-                "security_groups": [default_sg["id"]] if default_sg else [],
+                "security_groups": groups,
                 "allowed_address_pairs": [],
                 "extra_dhcp_opts": [],
-                "port_security_enabled": True,
+                "port_security_enabled": secure,
                 "binding:vnic_type": "normal",
                 "binding:host_id": "",
                 "binding:vif_type": "unbound",
                 "binding:vif_details": {},
                 "binding:profile": {},
-                "dns_name": "",
-                "dns_assignment": [],
-                "propagate_uplink_status": False,
             },
             project_id,
         )
         port.update(attrs)
+        self.set_binding(port, port["binding:host_id"])
         self.ports[port["id"]] = port
+        self.network_ports[network_id].add(port["id"])
+        self.groups.use(port["id"], groups)
         if owned_by_nova:
             self.nova_ports.add(port["id"])
         return port
@@ -244,19 +266,35 @@ class NetworkState:
     def delete_port(self, port_id: str) -> None:
         port = self.ports.pop(port_id)
         self.nova_ports.discard(port_id)
-        for ip in port["fixed_ips"]:
-            self.allocated.get(ip["subnet_id"], set()).discard(ip["ip_address"])
+        self.network_ports[port["network_id"]].discard(port_id)
+        self.macs[port["network_id"]].discard(port["mac_address"])
+        self.groups.use(port_id, [])
+        self.release(port["fixed_ips"])
+        for fip in self.floatingips.values():
+            if fip["port_id"] == port_id:
+                fip.update({"port_id": None, "fixed_ip_address": None, "router_id": None})
+                fip["status"] = "DOWN"
+
+    @staticmethod
+    def set_binding(port: dict[str, Any], host: str) -> None:
+        """A host binds the port (vif ovs, ACTIVE, as the pods' agentless driver does)."""
+        port["binding:host_id"] = host
+        if host:
+            port.update({"binding:vif_type": "ovs", "status": "ACTIVE"})
+            port["binding:vif_details"] = {
+                "bound_drivers": {"0": MECHANISM_DRIVER},
+                "port_filter": True,
+                "ovs_hybrid_plug": False,
+            }
+        else:
+            port.update({"binding:vif_type": "unbound", "status": "DOWN"})
+            port["binding:vif_details"] = {}
 
     def bind_port(self, port: dict[str, Any], device_id: str, host: str) -> None:
-        port.update(
-            {
-                "device_id": device_id,
-                "device_owner": "compute:nova",
-                "binding:host_id": host,
-                "binding:vif_type": "ovs",
-                "updated_at": isotime(now()),
-            }
-        )
+        port.update({"device_id": device_id, "device_owner": "compute:nova"})
+        self.set_binding(port, host)
+        port["status"] = "DOWN"  # Nova's plug turns it ACTIVE (set_port_status)
+        touch(port)
 
     def unbind_port(self, port_id: str) -> None:
         """A server let go of the port: Nova deletes what it made and frees the rest."""
@@ -265,84 +303,41 @@ class NetworkState:
         if port_id in self.nova_ports:
             self.delete_port(port_id)
             return
-        self.ports[port_id].update(
-            {
-                "device_id": "",
-                "device_owner": "",
-                "status": "DOWN",
-                "binding:host_id": "",
-                "binding:vif_type": "unbound",
-            }
-        )
+        port = self.ports[port_id]
+        port.update({"device_id": "", "device_owner": ""})
+        self.set_binding(port, "")
 
     def set_port_status(self, port_id: str, status: str) -> None:
         if port_id in self.ports:
             self.ports[port_id]["status"] = status
 
-    # -- security groups --
+    # -- security groups (what Nova asks for) --
 
     def find_security_group(self, project_id: str, ref: str) -> dict[str, Any] | None:
         """A project's group by id or name; its `default` group exists once asked for."""
-        self._ensure_default(project_id)
-        for sg in self.security_groups.values():
-            if sg["project_id"] == project_id and ref in (sg["id"], sg["name"]):
-                return sg
-        return None
+        return self.groups.find(project_id, ref)
 
-    def _ensure_default(self, project_id: str) -> None:
-        if any(
-            sg["project_id"] == project_id and sg["name"] == "default"
-            for sg in self.security_groups.values()
-        ):
-            return
-        sg = self.create_security_group(project_id, "default", description="Default security group")
-        for ethertype in ("IPv4", "IPv6"):
-            self.create_rule(project_id, sg["id"], "ingress", ethertype, remote_group_id=sg["id"])
 
-    def create_security_group(
-        self, project_id: str, name: str, description: str = ""
-    ) -> dict[str, Any]:
-        sg = _stamp(
-            {
-                "id": new_id(),
-                "name": name,
-                "description": description,
-                "security_group_rules": [],
-                "stateful": True,
-                "shared": False,
-            },
-            project_id,
-        )
-        self.security_groups[sg["id"]] = sg
-        for ethertype in ("IPv4", "IPv6"):
-            self.create_rule(project_id, sg["id"], "egress", ethertype)
-        return sg
+def segment_of(net: dict[str, Any]) -> Segment:
+    return (net[TYPE], net[PHYSNET], net[SEG_ID])
 
-    def create_rule(
-        self, project_id: str, group_id: str, direction: str, ethertype: str, **attrs: Any
-    ) -> dict[str, Any]:
-        if group_id not in self.security_groups:
-            raise SimError(
-                404, f"Security group {group_id} does not exist", kind="SecurityGroupNotFound"
-            )
-        rule = _stamp(
-            {
-                "id": new_id(),
-                "security_group_id": group_id,
-                "direction": direction,
-                "ethertype": ethertype,
-                "protocol": None,
-                "port_range_min": None,
-                "port_range_max": None,
-                "remote_ip_prefix": None,
-                "remote_group_id": None,
-                "remote_address_group_id": None,
-                "normalized_cidr": None,
-                "belongs_to_default_sg": False,
-            },
-            project_id,
-        )
-        rule.update(attrs)
-        self.security_group_rules[rule["id"]] = rule
-        self.security_groups[group_id]["security_group_rules"].append(rule)
-        return rule
+
+def default_pools(net: ipaddress.IPv4Network | ipaddress.IPv6Network, gateway: str | None) -> list:
+    """Neutron's pools when none are given: the subnet's hosts, less the gateway."""
+    first = net.network_address + 1
+    last = net.broadcast_address - 1 if net.version == 4 else net.broadcast_address
+    if net.prefixlen >= (31 if net.version == 4 else 127):
+        first, last = net.network_address, net.broadcast_address
+    if gateway is None:
+        return [{"start": str(first), "end": str(last)}]
+    gw = ipaddress.ip_address(gateway)
+    pools = []
+    if first < gw:
+        pools.append({"start": str(first), "end": str(min(last, gw - 1))})
+    if gw < last:
+        pools.append({"start": str(max(first, gw + 1)), "end": str(last)})
+    return pools
+
+
+def _random_mac() -> str:
+    return MAC_PREFIX + ":" + ":".join(f"{b:02x}" for b in random.randbytes(3))

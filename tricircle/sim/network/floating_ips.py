@@ -1,0 +1,157 @@
+"""Neutron floating IPs: an address from an external network, associated with a port that a
+router connects to that network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tricircle.sim.http import Context, SimError, new_id
+from tricircle.sim.network.attributes import FLOATING_IP
+from tricircle.sim.network.collection import Collection, owner, require
+from tricircle.sim.network.errors import not_found
+from tricircle.sim.network.routers import router_subnets
+from tricircle.sim.network.standard import stamp
+from tricircle.sim.network.store import NetworkState
+
+FLOATING = "network:floatingip"
+PORT_DETAILS = ("name", "network_id", "mac_address", "admin_state_up", "status", "device_id",
+                "device_owner")  # fmt: skip
+
+
+def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict[str, Any]:
+    require(spec, "floating_network_id")
+    net = state.networks.get(spec["floating_network_id"])
+    if net is None:
+        raise not_found("networks", str(spec["floating_network_id"]))
+    if not net["router:external"]:
+        raise SimError(
+            400,
+            f"Bad floatingip request: Network {net['id']} is not a valid external network.",
+            kind="BadRequest",
+        )
+    fip_id = new_id()
+    wanted: dict[str, Any] = {}
+    if spec.get("subnet_id"):
+        wanted["subnet_id"] = spec["subnet_id"]
+    if spec.get("floating_ip_address"):
+        wanted["ip_address"] = spec["floating_ip_address"]
+    port = state.create_port(
+        "",
+        net["id"],
+        fixed_ips=[wanted] if wanted else None,
+        device_owner=FLOATING,
+        device_id=fip_id,
+        security_groups=[],
+        port_security_enabled=False,
+    )
+    if not port["fixed_ips"]:
+        state.delete_port(port["id"])
+        raise SimError(
+            409,
+            f"No more IP addresses available on network {net['id']}.",
+            kind="IpAddressGenerationFailure",
+        )
+    fip = stamp(
+        {
+            "id": fip_id,
+            "floating_network_id": net["id"],
+            "floating_ip_address": port["fixed_ips"][0]["ip_address"],
+            "fixed_ip_address": None,
+            "port_id": None,
+            "router_id": None,
+            "status": "DOWN",
+            "description": spec.get("description", ""),
+        },
+        owner(context, spec),
+    )
+    state.floatingip_ports[fip_id] = port["id"]
+    try:
+        if spec.get("port_id"):
+            _associate(state, context, fip, spec["port_id"], spec.get("fixed_ip_address"))
+    except SimError:
+        state.delete_port(port["id"])
+        del state.floatingip_ports[fip_id]
+        raise
+    state.floatingips[fip_id] = fip
+    return fip
+
+
+def _associate(
+    state: NetworkState, context: Context, fip: dict[str, Any], port_id: Any, address: Any
+) -> None:
+    port = state.ports.get(port_id) if isinstance(port_id, str) else None
+    if port is None or not (context.is_admin or port["project_id"] == context.project_id):
+        raise not_found("ports", str(port_id))
+    ips = [ip for ip in port["fixed_ips"] if address in (None, ip["ip_address"])]
+    if not ips:
+        raise SimError(
+            400,
+            f"Bad floatingip request: Port {port['id']} does not have fixed ip {address}.",
+            kind="BadRequest",
+        )
+    fixed = ips[0]
+    for other in state.floatingips.values():
+        if (
+            other["id"] != fip["id"]
+            and other["port_id"] == port["id"]
+            and (other["fixed_ip_address"] == fixed["ip_address"])
+        ):
+            raise SimError(
+                409,
+                f"Cannot associate floating IP {fip['floating_ip_address']} ({fip['id']}) "
+                f"with port {port['id']} using fixed IP {fixed['ip_address']}, as that fixed "
+                f"IP already has a floating IP on external network "
+                f"{other['floating_network_id']}.",
+                kind="FloatingIPPortAlreadyAssociated",
+            )
+    router = _router_between(state, fip["floating_network_id"], fixed["subnet_id"])
+    if router is None:
+        raise SimError(
+            404,
+            f"External network {fip['floating_network_id']} is not reachable from subnet "
+            f"{fixed['subnet_id']}.  Therefore, cannot associate Port {port['id']} with a "
+            "Floating IP.",
+            kind="ExternalGatewayForFloatingIPNotFound",
+        )
+    fip.update(
+        {"port_id": port["id"], "fixed_ip_address": fixed["ip_address"], "router_id": router}
+    )
+
+
+def _router_between(state: NetworkState, network_id: str, subnet_id: str) -> str | None:
+    """A router with its gateway on the external network and an interface on the subnet."""
+    for router in state.routers.values():
+        gateway = router["external_gateway_info"]
+        on_network = gateway is not None and gateway["network_id"] == network_id
+        if on_network and subnet_id in router_subnets(state, router):
+            return router["id"]
+    return None
+
+
+def _update(state: NetworkState, context: Context, fip: dict[str, Any], spec: dict) -> None:
+    if "description" in spec:
+        fip["description"] = spec["description"]
+    if "port_id" not in spec:
+        return
+    if spec["port_id"] is None:
+        fip.update({"port_id": None, "fixed_ip_address": None, "router_id": None})
+    else:
+        _associate(state, context, fip, spec["port_id"], spec.get("fixed_ip_address"))
+
+
+def _delete(state: NetworkState, context: Context, fip: dict[str, Any]) -> None:
+    del state.floatingips[fip["id"]]
+    state.delete_port(state.floatingip_ports.pop(fip["id"]))
+
+
+def _present(
+    state: NetworkState, context: Context, fip: dict[str, Any], created: bool
+) -> dict[str, Any]:
+    port = state.ports.get(fip["port_id"] or "")
+    details = {k: port[k] for k in PORT_DETAILS} if port else None
+    return {**fip, "port_details": details}
+
+
+FLOATING_IPS = Collection(
+    "floatingips", "floatingips", FLOATING_IP, _create, _delete, _update, present=_present
+)
