@@ -51,6 +51,8 @@ class CloudSpec:
     pods: tuple[Pod, ...]
     top_region: str
     gateway_url: str
+    central_neutron_port: int
+    top_glance_port: int
 
     @property
     def identity_url(self) -> str:
@@ -66,6 +68,13 @@ class CloudSpec:
             "image": "/image",
         }[service]
         return self.gateway_url + path
+
+    def central_url(self, service: str) -> str:
+        """The root of the top's own service behind the gateway (not in the catalog):
+        the central Neutron or the top Glance.  Versionless: the gateway appends the path
+        a client sent after its /network or /image prefix."""
+        port = {"network": self.central_neutron_port, "image": self.top_glance_port}[service]
+        return f"http://127.0.0.1:{port}"
 
     @property
     def admin(self) -> Credentials:
@@ -107,4 +116,6 @@ def load(path: Path = ENV_FILE) -> CloudSpec:
         pods=tuple(pods),
         top_region=env["RC_TOP_REGION"],
         gateway_url=env["RC_GATEWAY_URL"],
+        central_neutron_port=int(env["RC_CENTRAL_NEUTRON_PORT"]),
+        top_glance_port=int(env["RC_TOP_GLANCE_PORT"]),
     )

@@ -3,6 +3,8 @@
 # one Keystone (regions: the top region + one per pod) and, per pod region, Placement,
 # Nova (api, conductor, scheduler, compute with the fake virt driver), Neutron (ML2,
 # no agents), Cinder (api, scheduler, volume with the fake driver) and Glance (file).
+# The top region also runs a central Neutron and a top Glance: not in the catalog (the
+# top's endpoints are the gateway's), the gateway passes network and image calls to them.
 #
 # Uses the machine's MariaDB (127.0.0.1:3306, root without password) and RabbitMQ
 # (rabbitmqctl, one vhost per pod).  Idempotent and cached: venv, configs, data, logs
@@ -131,16 +133,19 @@ EXISTING_DBS=" $("${MYSQL[@]}" -e 'show databases' | tr '\n' ' ') "
     CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$PASS';
     GRANT ALL PRIVILEGES ON \`${RC_PREFIX//_/\\_}%\`.* TO '$DB_USER'@'127.0.0.1';
     GRANT ALL PRIVILEGES ON \`${RC_PREFIX//_/\\_}%\`.* TO '$DB_USER'@'localhost';"
-dbs="keystone"
+dbs="keystone neutron_top glance_top"
 for ((i = 1; i <= ${#PODS[@]}; i++)); do dbs+=" placement_r$i nova_api_r$i nova_cell0_r$i nova_cell1_r$i neutron_r$i cinder_r$i glance_r$i"; done
 for d in $dbs; do "${MYSQL[@]}" -e "CREATE DATABASE IF NOT EXISTS $RC_PREFIX$d CHARACTER SET utf8mb4"; done
 RMQ_USER=${RC_PREFIX}openstack
-rabbitmqctl -q list_users | grep -q "^$RMQ_USER\b" || rabbitmqctl -q add_user "$RMQ_USER" "$PASS" >/dev/null
+# read the list first: `grep -q` in a pipe can end rabbitmqctl with SIGPIPE (pipefail)
+grep -q "^$RMQ_USER\b" <<<"$(rabbitmqctl -q list_users)" ||
+    rabbitmqctl -q add_user "$RMQ_USER" "$PASS" >/dev/null
 vhosts=$(rabbitmqctl -q list_vhosts)  # each rabbitmqctl call costs ~1 s: ask once
-for ((i = 1; i <= ${#PODS[@]}; i++)); do
-    grep -qx "${RC_PREFIX}r$i" <<<"$vhosts" && continue
-    rabbitmqctl -q add_vhost "${RC_PREFIX}r$i" >/dev/null
-    rabbitmqctl -q set_permissions -p "${RC_PREFIX}r$i" "$RMQ_USER" '.*' '.*' '.*' >/dev/null
+# one per pod, and the central Neutron's own (its API casts to agents nobody runs)
+for vhost in $(seq -f "${RC_PREFIX}r%g" ${#PODS[@]}) "${RC_PREFIX}top"; do
+    grep -qx "$vhost" <<<"$vhosts" && continue
+    rabbitmqctl -q add_vhost "$vhost" >/dev/null
+    rabbitmqctl -q set_permissions -p "$vhost" "$RMQ_USER" '.*' '.*' '.*' >/dev/null
 done
 phase db+vhosts
 
@@ -173,16 +178,51 @@ if [[ "$(cat "$DATA/.done-catalog" 2>/dev/null)" != "$CATALOG_STAMP" ]]; then
 fi
 phase keystone+catalog
 
-# ============================ 4. pods (in parallel) ============================
+# ====================== 4. pods and the top's services (in parallel) ======================
+# neutron_up PORT / glance_up PORT: render, sync the DB once, start "$R-neutron-api" /
+# "$R-glance-api"; R, REGION, TRANSPORT_URL, NOTIFY_NOVA and PROXY_HEADERS come from the caller
+neutron_up() {
+    local E=$ETC/$R
+    mkdir -p "$DATA/$R/neutron/lock"
+    render neutron.conf "$E/neutron/neutron.conf" SVC_USER=neutron RC_APPEND=authtoken.inc
+    render ml2_conf.ini "$E/neutron/ml2_conf.ini"
+    local NARGS="--config-file $E/neutron/neutron.conf --config-file $E/neutron/ml2_conf.ini"
+    if ! done_mark "$R-neutron" "neutron_$R"; then
+        "$VENV/bin/neutron-db-manage" $NARGS upgrade heads >"$LOG/$R-neutron-db-manage.log" 2>&1 ||
+            die "$R neutron-db-manage failed, see $LOG/$R-neutron-db-manage.log"
+        mark "$R-neutron"
+    fi
+    gunicorn_start "$R-neutron-api" "$1" neutron.wsgi.api RC_WSGI_ARGS="$NARGS"
+}
+glance_up() {
+    local E=$ETC/$R
+    mkdir -p "$DATA/$R"/glance/{images,staging,tasks,lock,cache}
+    render glance-api.conf "$E/glance/glance-api.conf" SVC_USER=glance RC_APPEND=authtoken.inc
+    if ! done_mark "$R-glance" "glance_$R"; then
+        "$VENV/bin/glance-manage" --config-file "$E/glance/glance-api.conf" db_sync \
+            >"$LOG/$R-glance-manage.log" 2>&1 || die "$R glance db_sync failed"
+        mark "$R-glance"
+    fi
+    gunicorn_start "$R-glance-api" "$1" glance.wsgi.api OS_GLANCE_CONFIG_DIR="$E/glance"
+}
+# the top region's central Neutron and top Glance: no Nova to notify, behind the gateway
+top_up() {
+    export R=top REGION=$RC_TOP_REGION NOTIFY_NOVA=false PROXY_HEADERS=true
+    export TRANSPORT_URL="rabbit://$RMQ_USER:$PASS@127.0.0.1:$RC_RABBIT_PORT/${RC_PREFIX}top"
+    neutron_up "$RC_CENTRAL_NEUTRON_PORT"
+    glance_up "$RC_TOP_GLANCE_PORT"
+    wait_http "http://127.0.0.1:$RC_CENTRAL_NEUTRON_PORT/" 180 top-neutron-api
+    wait_http "http://127.0.0.1:$RC_TOP_GLANCE_PORT/" 180 top-glance-api
+    log "$REGION: central Neutron and top Glance ready"
+}
 pod_up() {
     local i=$1 spec=${PODS[$(($1 - 1))]}
-    export R=r$i REGION=${spec%%:*} AZ PB=${spec##*:}
+    export R=r$i REGION=${spec%%:*} AZ PB=${spec##*:} NOTIFY_NOVA=true PROXY_HEADERS=false
     AZ=${spec#*:}; AZ=${AZ%%:*}
     export TRANSPORT_URL="rabbit://$RMQ_USER:$PASS@127.0.0.1:$RC_RABBIT_PORT/${RC_PREFIX}$R"
     export GLANCE_PORT=${PB}292
     local E=$ETC/$R D=$DATA/$R
-    mkdir -p "$D"/{nova/lock,nova/instances,neutron/lock,cinder/lock,cinder/coordination} \
-        "$D"/glance/{images,staging,tasks,lock,cache}
+    mkdir -p "$D"/{nova/lock,nova/instances,cinder/lock,cinder/coordination}
 
     render placement.conf "$E/placement/placement.conf" SVC_USER=placement RC_APPEND=authtoken.inc
     if ! done_mark "$R-placement" "placement_$R"; then
@@ -218,15 +258,7 @@ pod_up() {
     gunicorn_start "$R-nova-api" "${PB}774" nova.wsgi.osapi_compute OS_NOVA_CONFIG_DIR="$E/nova" \
         OS_NOVA_CONFIG_FILES="api-paste.ini;nova.conf;nova-db.conf"
 
-    render neutron.conf "$E/neutron/neutron.conf" SVC_USER=neutron RC_APPEND=authtoken.inc
-    render ml2_conf.ini "$E/neutron/ml2_conf.ini"
-    local NARGS="--config-file $E/neutron/neutron.conf --config-file $E/neutron/ml2_conf.ini"
-    if ! done_mark "$R-neutron" "neutron_$R"; then
-        "$VENV/bin/neutron-db-manage" $NARGS upgrade heads >"$LOG/$R-neutron-db-manage.log" 2>&1 ||
-            die "$R neutron-db-manage failed, see $LOG/$R-neutron-db-manage.log"
-        mark "$R-neutron"
-    fi
-    gunicorn_start "$R-neutron-api" "${PB}696" neutron.wsgi.api RC_WSGI_ARGS="$NARGS"
+    neutron_up "${PB}696"
 
     render cinder.conf "$E/cinder/cinder.conf" SVC_USER=cinder RC_APPEND=authtoken.inc
     if ! done_mark "$R-cinder" "cinder_$R"; then
@@ -239,13 +271,7 @@ pod_up() {
     done
     gunicorn_start "$R-cinder-api" "${PB}776" cinder.wsgi.api RC_WSGI_ARGS="--config-file $E/cinder/cinder.conf"
 
-    render glance-api.conf "$E/glance/glance-api.conf" SVC_USER=glance RC_APPEND=authtoken.inc
-    if ! done_mark "$R-glance" "glance_$R"; then
-        "$VENV/bin/glance-manage" --config-file "$E/glance/glance-api.conf" db_sync \
-            >"$LOG/$R-glance-manage.log" 2>&1 || die "$R glance db_sync failed"
-        mark "$R-glance"
-    fi
-    gunicorn_start "$R-glance-api" "${PB}292" glance.wsgi.api OS_GLANCE_CONFIG_DIR="$E/glance"
+    glance_up "${PB}292"
 
     wait_http "http://127.0.0.1:${PB}778/" 180 "$R-placement-api"
     wait_http "http://127.0.0.1:${PB}774/" 180 "$R-nova-api"
@@ -276,13 +302,15 @@ pod_up() {
     fi
     log "$REGION ($AZ) ready"
 }
-pids=()
+top_up &
+pids=($!)
 for ((i = 1; i <= ${#PODS[@]}; i++)); do
     pod_up "$i" &
     pids+=($!)
 done
-for p in "${pids[@]}"; do wait "$p" || die "a pod failed to come up (see above and $LOG/)"; done
-phase pods
+for p in "${pids[@]}"; do wait "$p" || die "a region failed to come up (see above and $LOG/)"; done
+phase regions
 printf '%-24s %6s s\n' TOTAL "$(el)" >>"$RC_HOME/timings.txt"
 log "test cloud up: identity http://127.0.0.1:$KS_PORT/v3, pods ${PODS[*]}, top $RC_TOP_REGION -> $RC_GATEWAY_URL"
+log "behind the gateway: central Neutron http://127.0.0.1:$RC_CENTRAL_NEUTRON_PORT, top Glance http://127.0.0.1:$RC_TOP_GLANCE_PORT"
 log "CLI: OS_CLIENT_CONFIG_FILE=$RC_HOME/clouds.yaml openstack --os-cloud admin-r1 ...   stop: $HERE/down.sh"
