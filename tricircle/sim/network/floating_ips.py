@@ -41,8 +41,6 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
         fixed_ips=[wanted] if wanted else None,
         device_owner=FLOATING,
         device_id=fip_id,
-        security_groups=[],
-        port_security_enabled=False,
     )
     if not port["fixed_ips"]:
         state.delete_port(port["id"])

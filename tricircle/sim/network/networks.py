@@ -8,10 +8,7 @@ from tricircle.sim.http import Context, SimError
 from tricircle.sim.network.attributes import NETWORK, PROVIDER
 from tricircle.sim.network.collection import Collection, owner
 from tricircle.sim.network.segments import invalid_input
-from tricircle.sim.network.store import NetworkState
-
-# Ports Neutron removes itself with their network (DHCP and the like); any other blocks it.
-AUTO_DELETED_OWNERS = ("network:dhcp", "network:distributed")
+from tricircle.sim.network.store import AUTO_DELETED_OWNERS, NetworkState
 
 
 def _visible(state: NetworkState, context: Context, net: dict[str, Any]) -> bool:

@@ -109,7 +109,8 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
     fixed = _fixed_ips(spec["fixed_ips"]) if "fixed_ips" in spec else None
     port = state.create_port(project, net["id"], fixed_ips=fixed, **attrs)
     try:
-        _check_groups_allowed(port)
+        if spec.get("security_groups"):
+            _check_groups_allowed(port)
         port["allowed_address_pairs"] = _address_pairs(port, spec.get("allowed_address_pairs", []))
     except SimError:
         state.delete_port(port["id"])

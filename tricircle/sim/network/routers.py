@@ -114,8 +114,6 @@ def _set_gateway(state: NetworkState, context: Context, router: dict[str, Any], 
             fixed_ips=info.get("external_fixed_ips"),
             device_owner=GATEWAY,
             device_id=router["id"],
-            security_groups=[],
-            port_security_enabled=False,
         )
         state.gateway_ports[router["id"]] = port["id"]
         current = {"network_id": net["id"], "enable_snat": True}
@@ -262,8 +260,6 @@ async def add_interface(request: web.Request) -> web.Response:
             fixed_ips=[{"subnet_id": subnet["id"], "ip_address": subnet["gateway_ip"]}],
             device_owner=INTERFACE,
             device_id=router["id"],
-            security_groups=[],
-            port_security_enabled=False,
         )
     state.router_ports[router["id"]].add(port["id"])
     touch(router)

@@ -35,7 +35,8 @@ class SegmentPool:
     vni_range: tuple[int, int] = (1000, 1999)
     tenant_type: str = "vxlan"
     taken: set[Segment] = field(default_factory=set)
-    _tenant_cursor: int = 0
+    # where the search for a free id starts next, per range: O(1) until a range wraps
+    _cursors: dict[tuple[str, str | None], int] = field(default_factory=dict)
 
     def reserve(self, spec: dict[str, Any]) -> Segment:
         """The segment an admin asked for with provider attributes, checked and taken."""
@@ -120,11 +121,11 @@ class SegmentPool:
             ranges = [(p, r) for p, r in self.vlan_ranges.items() if physnet in (None, p)]
         for net, (low, high) in ranges:
             size = high - low + 1
-            # a cursor over the range, so tenant networks cost O(1) until it wraps
+            start = self._cursors.get((kind, net), 0)
             for step in range(size):
-                seg_id = low + (self._tenant_cursor + step) % size
+                seg_id = low + (start + step) % size
                 if (kind, net, seg_id) not in self.taken:
-                    self._tenant_cursor = seg_id - low + 1
+                    self._cursors[(kind, net)] = seg_id - low + 1
                     return (kind, net, seg_id)
         raise SimError(
             503,

@@ -16,6 +16,8 @@ from tricircle.sim.network.segments import PHYSNET, SEG_ID, TYPE, Segment, Segme
 from tricircle.sim.network.standard import stamp, touch
 
 MAC_PREFIX = "fa:16:3e"
+# Ports Neutron removes itself with their network or subnet (DHCP and the like).
+AUTO_DELETED_OWNERS = ("network:dhcp", "network:distributed", "network:floatingip_agent_gateway")
 # The ML2 driver that binds ports, as the real pods' agentless one shows in vif details.
 MECHANISM_DRIVER = "bindall"
 
@@ -227,7 +229,10 @@ class NetworkState:
         except SimError:
             self.macs[network_id].discard(mac)
             raise
-        secure = attrs.get("port_security_enabled", net["port_security_enabled"])
+        # Neutron trusts its own ports (DHCP, routers): no port security, no groups
+        trusted = str(attrs.get("device_owner", "")).startswith("network:")
+        secure = not trusted and attrs.get("port_security_enabled", net["port_security_enabled"])
+        attrs.pop("port_security_enabled", None)
         groups = attrs.pop("security_groups", None)
         if groups is None:
             groups = [self.groups.default_group(project_id)["id"]] if secure else []

@@ -12,7 +12,7 @@ from tricircle.sim.network.attributes import SUBNET
 from tricircle.sim.network.collection import Collection, owner, require, usable_network
 from tricircle.sim.network.ipam import Cidr
 from tricircle.sim.network.segments import invalid_input
-from tricircle.sim.network.store import NetworkState, default_pools
+from tricircle.sim.network.store import AUTO_DELETED_OWNERS, NetworkState, default_pools
 
 
 def bad_attribute(name: str, reason: str) -> SimError:
@@ -141,13 +141,21 @@ def _update(state: NetworkState, context: Context, subnet: dict[str, Any], spec:
 
 
 def _delete(state: NetworkState, context: Context, subnet: dict[str, Any]) -> None:
-    if state.books[subnet["id"]].used:
+    """Refused while a port other than a DHCP-like one holds an address; those lose theirs."""
+    holders = [
+        state.ports[p]
+        for p in sorted(state.network_ports[subnet["network_id"]])
+        if any(ip["subnet_id"] == subnet["id"] for ip in state.ports[p]["fixed_ips"])
+    ]
+    if any(p["device_owner"] not in AUTO_DELETED_OWNERS for p in holders):
         raise SimError(
             409,
             f"Unable to complete operation on subnet {subnet['id']}: One or more ports have "
             "an IP allocation from this subnet.",
             kind="SubnetInUse",
         )
+    for port in holders:
+        port["fixed_ips"] = [ip for ip in port["fixed_ips"] if ip["subnet_id"] != subnet["id"]]
     state.networks[subnet["network_id"]]["subnets"].remove(subnet["id"])
     del state.subnets[subnet["id"]], state.books[subnet["id"]]
 
