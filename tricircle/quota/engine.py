@@ -82,7 +82,7 @@ class QuotaEngine:
             used = _added(await _in_use(session, service, project_id), counted)
             used = _added(used, await _reserved(session, service, project_id, now))
             units = max_units
-            for name, each in sorted(wanted.items()):
+            for name, each in wanted.items():  # in the caller's order: its first refusal
                 limit = limits.get(name, -1)
                 if limit < 0:
                     continue

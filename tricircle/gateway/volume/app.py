@@ -11,13 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.gateway.volume import VOLUME, types, volumes
-from tricircle.kit.aggregate import pods_limits, smallest_limit
+from tricircle.gateway.volume import VOLUME, quotas, types, volumes
 from tricircle.kit.app import service_app
 from tricircle.kit.calls import supported_range
-from tricircle.kit.fanout import ask_each
 from tricircle.kit.placement import usable_pods
-from tricircle.web.errors import bad_request, forbidden
+from tricircle.web.errors import bad_request
 from tricircle.web.http import json_response, public
 from tricircle.web.middleware import Handler
 from tricircle.web.services import context_of, services_of
@@ -66,41 +64,6 @@ async def availability_zones(request: web.Request) -> web.Response:
     return json_response({"availabilityZoneInfo": listed})
 
 
-@routes.get("/v3/limits")
-async def limits(request: web.Request) -> web.Response:
-    return await pods_limits(request)
-
-
-@routes.get("/v3/os-quota-sets/{target}")
-async def quota_set(request: web.Request) -> web.Response:
-    """The project's quotas over its pods until the top owns quotas: the smallest limit,
-    the summed usage."""
-    services, context = services_of(request), context_of(request)
-    target = request.match_info["target"]
-    if target != context.project_id and not context.is_admin:
-        raise forbidden("Policy doesn't allow volume_extension:quotas:show to be performed.")
-    pods = [p for p in await usable_pods(services, context.project_id) if p.enabled]
-    path = f"/os-quota-sets/{target}"
-    merged: dict[str, Any] = {}
-    for _pod, answer in await ask_each(request, pods, path, params=request.query):
-        if answer is None or not answer.ok:
-            continue
-        for key, value in answer.json()["quota_set"].items():
-            merged[key] = _merged_quota(merged.get(key), value)
-    return json_response({"quota_set": merged})
-
-
-def _merged_quota(have: Any, value: Any) -> Any:
-    if have is None or isinstance(value, str):
-        return value
-    if isinstance(value, dict):  # with usage: limit as a limit, the rest summed
-        return {
-            k: smallest_limit(have.get(k), v) if k == "limit" else have.get(k, 0) + v
-            for k, v in value.items()
-        }
-    return smallest_limit(have, value)
-
-
 def _own_project(handler: Handler) -> Handler:
     """A path naming a project serves only the token's own, as Cinder checks it."""
 
@@ -127,7 +90,7 @@ def create_volume_app(max_body: int) -> web.Application:
     app = service_app(
         VOLUME,
         max_body,
-        *(_with_project_paths(m) for m in (routes, types.routes, volumes.routes)),
+        *(_with_project_paths(m) for m in (routes, quotas.routes, types.routes, volumes.routes)),
     )
     app.router.add_get("/", versions)
     return app

@@ -19,6 +19,7 @@ from aiohttp import web
 from tricircle.db.models import RoutingEntry
 from tricircle.gateway.image import resolve_image
 from tricircle.gateway.volume.types import TypeIds, default_type, ensure_type, visible_type
+from tricircle.gateway.volume.volume_quota import freeing, reserving
 from tricircle.kit.calls import call_pod, relay, version_of
 from tricircle.kit.fanout import ask_each
 from tricircle.kit.links import next_link
@@ -113,6 +114,7 @@ TRANSFER = wrapped("transfer", {"volume_id": _ID}, ("volume_id",), strict=False)
 
 
 @routes.post("/v3/volumes")
+@reserving("volume")
 async def create_volume(request: web.Request) -> web.Response:
     services, context = services_of(request), context_of(request)
     body = await read_json(request)
@@ -170,11 +172,13 @@ async def _create_beside_volume(
 
 
 @routes.post("/v3/snapshots")
+@reserving("snapshot")
 async def create_snapshot(request: web.Request) -> web.Response:
     return await _create_beside_volume(request, SNAPSHOTS, "snapshot", "volume_id", SNAPSHOT)
 
 
 @routes.post("/v3/backups")
+@reserving("backup")
 async def create_backup(request: web.Request) -> web.Response:
     return await _create_beside_volume(request, BACKUPS, "backup", "volume_id", BACKUP)
 
@@ -230,7 +234,7 @@ def _routed(resource: RoutedResource) -> None:
         answer = forward_routed(request, resource, _id(request), tail)
         return await _shown(request, resource, answer)
 
-    routes.route("*", f"/v3/{collection}/{{id}}")(one)
+    routes.route("*", f"/v3/{collection}/{{id}}")(freeing(resource.resource_type, one))
     routes.route("*", f"/v3/{collection}/{{id}}/{{tail:.+}}")(sub)
 
 
