@@ -372,42 +372,20 @@ async def test_router_interfaces_and_routes(
         assert reply.status == 201, reply
         router = reply.body["router"]["id"]
         base = f"/routers/{router}"
-        reply = await call(
-            contract,
-            "add interface",
-            demo,
-            "PUT",
-            f"{base}/add_router_interface",
-            {"subnet_id": sub},
-        )
+
+        async def interface(step: str, action: str, **body: str) -> Reply:
+            return await call(
+                contract, step, demo, "PUT", f"{base}/{action}_router_interface", body
+            )
+
+        reply = await interface("add interface", "add", subnet_id=sub)
         assert reply.status == 200, reply
-        reply = await call(
-            contract,
-            "add it again",
-            demo,
-            "PUT",
-            f"{base}/add_router_interface",
-            {"subnet_id": sub},
-        )
+        reply = await interface("add it again", "add", subnet_id=sub)
         assert reply.status == 400, reply
-        reply = await call(
-            contract,
-            "add overlapping",
-            demo,
-            "PUT",
-            f"{base}/add_router_interface",
-            {"subnet_id": twin},
-        )
+        reply = await interface("add overlapping", "add", subnet_id=twin)
         assert reply.status == 400, reply
         port = await made.make(demo, "port", {"network_id": plain})
-        reply = await call(
-            contract,
-            "add port",
-            demo,
-            "PUT",
-            f"{base}/add_router_interface",
-            {"port_id": port["id"]},
-        )
+        reply = await interface("add port", "add", port_id=port["id"])
         assert reply.status == 200, reply
         bad_gateway = {"router": {"external_gateway_info": {"network_id": net}}}
         reply = await call(contract, "gateway on internal network", demo, "PUT", base, bad_gateway)
@@ -430,14 +408,7 @@ async def test_router_interfaces_and_routes(
         assert (reply.status, error_type(reply)) == (409, "RouterInUse"), reply
         target_port = await made.make(demo, "port", {"network_id": net})
         unrouted = await made.make(demo, "port", {"network_id": plain})
-        await call(
-            contract,
-            "remove port interface",
-            demo,
-            "PUT",
-            f"{base}/remove_router_interface",
-            {"port_id": port["id"]},
-        )
+        await interface("remove port interface", "remove", port_id=port["id"])
         fip = {"floating_network_id": ext, "port_id": unrouted["id"]}
         reply = await made.create(demo, "floatingip", fip, "floating ip for unrouted port")
         assert (reply.status, error_type(reply)) == (404, "ExternalGatewayForFloatingIPNotFound"), (
@@ -457,23 +428,9 @@ async def test_router_interfaces_and_routes(
         reply = await call(contract, "delete floating ip", demo, "DELETE", path)
         assert reply.status == 204, reply
         await call(contract, "clear routes", demo, "PUT", base, {"router": {"routes": []}})
-        reply = await call(
-            contract,
-            "remove interface",
-            demo,
-            "PUT",
-            f"{base}/remove_router_interface",
-            {"subnet_id": sub},
-        )
+        reply = await interface("remove interface", "remove", subnet_id=sub)
         assert reply.status == 200, reply
-        reply = await call(
-            contract,
-            "remove it again",
-            demo,
-            "PUT",
-            f"{base}/remove_router_interface",
-            {"subnet_id": sub},
-        )
+        reply = await interface("remove it again", "remove", subnet_id=sub)
         assert reply.status == 404, reply
         reply = await call(contract, "delete router", demo, "DELETE", base)
         assert reply.status == 204, reply

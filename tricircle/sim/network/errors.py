@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from tricircle.openstack_errors import neutron_error
 from tricircle.sim.http import SimError, json_response
 
 # collection -> (exception type, message with {id})
@@ -22,21 +23,10 @@ NOT_FOUND = {
 
 
 def render_neutron_error(request: web.Request, err: SimError) -> web.Response:
-    kind = err.kind or {
-        400: "HTTPBadRequest",
-        401: "HTTPUnauthorized",
-        403: "HTTPForbidden",
-        404: "HTTPNotFound",
-        405: "HTTPMethodNotAllowed",
-        409: "HTTPConflict",
-        503: "HTTPServiceUnavailable",
-    }.get(err.status, "HTTPInternalServerError")
     message = err.message
     if err.status == 500:
         message = "Request Failed: internal server error while processing your request."
-    return json_response(
-        {"NeutronError": {"type": kind, "message": message, "detail": ""}}, err.status, err.headers
-    )
+    return json_response(neutron_error(err.status, message, err.kind), err.status, err.headers)
 
 
 def not_found(collection: str, ident: str) -> SimError:

@@ -58,19 +58,14 @@ class SegmentPool:
         return segment
 
     def _flat(self, physnet: str | None, seg_id: int | None) -> Segment:
-        if seg_id is not None:
-            raise invalid_input("segmentation_id specified for flat provider network")
         if not physnet:
             raise invalid_input("physical_network required for flat provider network")
         if physnet not in self.flat_networks:
             raise invalid_input(f"physical_network '{physnet}' unknown for flat provider network")
-        if ("flat", physnet, None) in self.taken:
-            raise SimError(
-                409,
-                f"Unable to create the flat network. Physical network {physnet} is in use.",
-                kind="FlatNetworkInUse",
-            )
-        return ("flat", physnet, None)
+        if seg_id is not None:
+            raise invalid_input("segmentation_id prohibited for flat provider network")
+        in_use = f"Unable to create the flat network. Physical network {physnet} is in use."
+        return self._unused(("flat", physnet, None), in_use, "FlatNetworkInUse")
 
     def _vlan(self, physnet: str | None, seg_id: int | None) -> Segment:
         if not physnet:
@@ -83,31 +78,26 @@ class SegmentPool:
             raise invalid_input(f"physical_network '{physnet}' unknown for VLAN provider network")
         if seg_id is None:
             return self._first_free("vlan", physnet)
-        if not 1 <= seg_id <= MAX_VLAN:
-            raise invalid_input(f"segmentation_id out of range (1 through {MAX_VLAN})")
-        if ("vlan", physnet, seg_id) in self.taken:
-            raise SimError(
-                409,
-                f"Unable to create the network. The VLAN {seg_id} on physical network "
-                f"{physnet} is in use.",
-                kind="VlanIdInUse",
-            )
-        return ("vlan", physnet, seg_id)
+        _check_range(seg_id, MAX_VLAN)
+        in_use = (
+            f"Unable to create the network. The VLAN {seg_id} on physical network "
+            f"{physnet} is in use."
+        )
+        return self._unused(("vlan", physnet, seg_id), in_use, "VlanIdInUse")
 
     def _vxlan(self, physnet: str | None, seg_id: int | None) -> Segment:
         if physnet:
             raise invalid_input("provider:physical_network specified for vxlan network")
         if seg_id is None:
             return self._first_free("vxlan", None)
-        if not 1 <= seg_id <= MAX_VNI:
-            raise invalid_input(f"segmentation_id out of range (1 through {MAX_VNI})")
-        if ("vxlan", None, seg_id) in self.taken:
-            raise SimError(
-                409,
-                f"Unable to create the network. The tunnel ID {seg_id} is in use.",
-                kind="TunnelIdInUse",
-            )
-        return ("vxlan", None, seg_id)
+        _check_range(seg_id, MAX_VNI)
+        in_use = f"Unable to create the network. The tunnel ID {seg_id} is in use."
+        return self._unused(("vxlan", None, seg_id), in_use, "TunnelIdInUse")
+
+    def _unused(self, segment: Segment, message: str, kind: str) -> Segment:
+        if segment in self.taken:
+            raise SimError(409, message, kind=kind)
+        return segment
 
     def allocate_tenant(self) -> Segment:
         segment = self._first_free(self.tenant_type, None)
@@ -135,6 +125,11 @@ class SegmentPool:
 
     def release(self, segment: Segment) -> None:
         self.taken.discard(segment)
+
+
+def _check_range(seg_id: int, maximum: int) -> None:
+    if not 1 <= seg_id <= maximum:
+        raise invalid_input(f"segmentation_id out of range (1 through {maximum})")
 
 
 def _integer(value: Any) -> int:
