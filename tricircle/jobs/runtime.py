@@ -21,6 +21,7 @@ from tricircle.pods.directory import PodDirectory
 from tricircle.pods.health import PodHealth
 from tricircle.pods.registry import PodRegistry
 from tricircle.pods.routing import RoutingTable
+from tricircle.quota import refresh as quota_refresh
 
 # the resource types whose bottom objects the gateway marks
 RECONCILED = ("server", "volume")
@@ -40,6 +41,7 @@ def register_builtin(
         grace=conf.jobs.reconcile_grace,
         resource_types=RECONCILED,
     )
+    quota_refresh.register(handlers, conf, db, pods, auth)
     directory = PodDirectory(PodRegistry(db))
     neutrons = configured_neutrons(conf, http, pods, auth, RoutingTable(db), directory)
     if neutrons is not None:
