@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_openstack_cli_volumes import _until as until
 from tests.sim.conftest import Api
 from tricircle.sim import Pod
 
@@ -88,15 +89,6 @@ async def demo_glance(api: Api, pod: Pod, user_in_demo: str) -> Glance:
 def message(data: Any) -> str:
     """The explanation in a Glance error body."""
     return data["message"].split("<br />")[0]
-
-
-async def until(check: Any, what: str) -> Any:
-    for _ in range(400):
-        found = await check()
-        if found:
-            return found
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never {what}")
 
 
 async def test_an_upload_lands_in_a_file_with_its_size_and_hashes(glance: Glance, pod: Pod):

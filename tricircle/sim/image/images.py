@@ -3,6 +3,7 @@ delete, deactivate and reactivate."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from tricircle.sim.image.validation import (
 )
 from tricircle.sim.service import ctx
 
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 # The image attributes a patch sets directly; any other path is an additional property.
 SETTABLE = (
     "name",
@@ -166,21 +168,20 @@ async def delete_image(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def deactivate(request: web.Request) -> web.Response:
-    image = get_owned(request, "deactivate")
-    if image.status == "active":
-        image.status = "deactivated"
-        image.touch()
-    elif image.status != "deactivated":
-        raise SimError(403, f"Not allowed to deactivate image in status '{image.status}'")
-    return web.Response(status=204)
+def _switch(action: str, source: str, target: str) -> Handler:
+    """deactivate (active -> deactivated) or reactivate (back): a no-op when already there."""
+
+    async def switch(request: web.Request) -> web.Response:
+        image = get_owned(request, action)
+        if image.status == source:
+            image.status = target
+            image.touch()
+        elif image.status != target:
+            raise SimError(403, f"Not allowed to {action} image in status '{image.status}'")
+        return web.Response(status=204)
+
+    return switch
 
 
-async def reactivate(request: web.Request) -> web.Response:
-    image = get_owned(request, "reactivate")
-    if image.status == "deactivated":
-        image.status = "active"
-        image.touch()
-    elif image.status != "active":
-        raise SimError(403, f"Not allowed to reactivate image in status '{image.status}'")
-    return web.Response(status=204)
+deactivate = _switch("deactivate", "active", "deactivated")
+reactivate = _switch("reactivate", "deactivated", "active")
