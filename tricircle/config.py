@@ -150,6 +150,20 @@ _CENTRAL = [
         help="Root URL of the top's Glance (e.g. http://glance:9292), the one image registry; "
         "the gateway passes /image calls to it. Unset: the image API shows the pods' images.",
     ),
+    cfg.FloatOpt(
+        "image_copy_wait",
+        default=120.0,
+        min=0,
+        help="Seconds a server or volume create waits for its image to be copied into the "
+        "chosen pod; beyond it the create is refused (409) saying how far the copy got.",
+    ),
+    cfg.BoolOpt(
+        "image_copy_eagerly",
+        default=False,
+        help="Copy every active image into every pod its owner may use, not only where a "
+        "server or volume needs it (an image asks for it alone with the property "
+        "tricircle_copy_eagerly=true).",
+    ),
     cfg.ListOpt(
         "physical_networks",
         default=[],

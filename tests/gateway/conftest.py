@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.gateway.harness import PASSWORD, Client, Gateway
+from tests.gateway.harness import IMAGE_ID, PASSWORD, Client, Gateway
 from tricircle.db.engine import Database
 from tricircle.sim import SimCloud
 
@@ -30,16 +30,21 @@ async def make_gateway(
     sim: SimCloud, sqlite_url: str, sqlite_db: Database
 ) -> AsyncIterator[GatewayFactory]:
     """Three pods in two AZs behind a gateway, with two flavors; `pods` options override
-    the gateway's ``[pods]`` settings; `central` puts a central Neutron behind it."""
+    the gateway's ``[pods]`` settings; `central` puts a central Neutron behind it, `images`
+    a top Glance (holding the pods' cirros image too)."""
     started: list[Gateway] = []
 
-    async def make(*, central: bool = False, **pods: Any) -> Gateway:
+    async def make(*, central: bool = False, images: bool = False, **pods: Any) -> Gateway:
         gateway = Gateway(sim, sqlite_url)
         for name, value in pods.items():
             gateway.conf.set_override(name, value, "pods")
         if central:  # the top's own Neutron behind the gateway
             top = await sim.add_central()
             gateway.conf.set_override("network_url", top.url("network"), "central")
+        if images:  # the top's own Glance behind the gateway
+            top = await sim.add_central()
+            top.add_image(name="cirros", id=IMAGE_ID)
+            gateway.conf.set_override("image_url", top.url("image"), "central")
         await gateway.start()
         started.append(gateway)
         admin = await gateway.client("admin")

@@ -6,7 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.admin import pods
+from tricircle.admin import images, pods
+from tricircle.images.models import STATES
 from tricircle.jobs.manage import FILTERS
 from tricircle.jobs.models import STATUSES
 from tricircle.web.http import json_response, public
@@ -117,6 +118,37 @@ DOCUMENT: dict[str, Any] = {
             "delete": _operation(
                 "Delete a waiting or failed job",
                 {"204": {"description": "Deleted"}, "404": _error(), "409": _error()},
+            ),
+        },
+        "/v1.0/images/{image_id}/copies": {
+            "parameters": [_id_param("image_id")],
+            "get": _operation(
+                "List a top image's copies, their state and progress",
+                {"200": _json("CopyList"), "404": _error()},
+            ),
+            "post": _operation(
+                "Copy a top image into pods (named, or those of AZs; every pod by default)",
+                {"202": _json("CopyList", "Accepted"), "400": _error(), "404": _error()},
+                "CopiesCreate",
+            ),
+        },
+        "/v1.0/images/{image_id}/copies/{pod_id}": {
+            "parameters": [_id_param("image_id"), _id_param("pod_id")],
+            "delete": _operation(
+                "Drop a pod's copy", {"204": {"description": "Deleted"}, "404": _error()}
+            ),
+        },
+        "/v1.0/images/{image_id}/adoption": {
+            "parameters": [_id_param("image_id")],
+            "post": _operation(
+                "Adopt an image that pods already hold into the top registry",
+                {
+                    "202": _json("AdoptionOne", "Accepted"),
+                    "400": _error(),
+                    "404": _error(),
+                    "409": _error(),
+                },
+                "AdoptionCreate",
             ),
         },
         "/v1.0/routings/{entry_id}": {
@@ -237,6 +269,41 @@ DOCUMENT: dict[str, Any] = {
                     "bottom_id": {"type": ["string", "null"]},
                     "created_at": {"type": "string"},
                     "updated_at": {"type": "string"},
+                },
+            },
+            "Copy": {
+                "type": "object",
+                "properties": {
+                    "image_id": {"type": "string"},
+                    "pod_id": {"type": "string"},
+                    "pod_name": {"type": ["string", "null"]},
+                    "availability_zone": {"type": ["string", "null"]},
+                    "state": {"enum": list(STATES)},
+                    "copied_bytes": {"type": "integer"},
+                    "size": {"type": ["integer", "null"]},
+                    "last_error": {"type": ["string", "null"]},
+                    "created_at": {"type": "string"},
+                    "updated_at": {"type": "string"},
+                },
+            },
+            "CopyList": {
+                "type": "object",
+                "properties": {
+                    "copies": {"type": "array", "items": {"$ref": "#/components/schemas/Copy"}}
+                },
+            },
+            "CopiesCreate": images.CREATE.schema,
+            "AdoptionCreate": images.ADOPT.schema,
+            "AdoptionOne": {
+                "type": "object",
+                "properties": {
+                    "adoption": {
+                        "type": "object",
+                        "properties": {
+                            "image_id": {"type": "string"},
+                            "pods": {"type": "array", "items": {"type": "string"}},
+                        },
+                    }
                 },
             },
             "RoutingOne": {

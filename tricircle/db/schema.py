@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tricircle.db.models
+import tricircle.images.models
 import tricircle.jobs.models
 import tricircle.quota.models
 import tricircle.top.models  # noqa: F401 - imported for their tables

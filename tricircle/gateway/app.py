@@ -14,6 +14,7 @@ from tricircle.dashboard.app import create_dashboard_app
 from tricircle.db.engine import Database
 from tricircle.gateway.compute.app import create_compute_app
 from tricircle.gateway.compute.versions import versions as compute_versions
+from tricircle.gateway.image import GLANCES
 from tricircle.gateway.image.app import create_image_app
 from tricircle.gateway.image.app import versions as image_versions
 from tricircle.gateway.network import NEUTRONS
@@ -24,6 +25,7 @@ from tricircle.gateway.volume.app import versions as volume_versions
 from tricircle.identity.policy import Policy
 from tricircle.identity.service_auth import ServiceAuth
 from tricircle.identity.tokens import TokenValidator
+from tricircle.images.glances import configured_glances
 from tricircle.jobs.runtime import pod_worker
 from tricircle.kit import fanout
 from tricircle.network.neutrons import configured_neutrons
@@ -102,6 +104,16 @@ def create_app(
         )
         if neutrons is not None:
             app[NEUTRONS] = neutrons
+        glances = configured_glances(
+            conf,
+            services.http,
+            services.pods,
+            services.service_auth,
+            services.directory,
+            services.registry,
+        )
+        if glances is not None:
+            app[GLANCES] = glances
         services.background(
             services.pods.health.watch(
                 services.directory.pods,

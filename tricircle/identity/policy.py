@@ -31,6 +31,12 @@ DEFAULTS = [
     policy.RuleDefault("tricircle:routings:write", "rule:admin_api", "Delete routing entries."),
     policy.RuleDefault("tricircle:jobs:read", "rule:admin_api", "List and show jobs."),
     policy.RuleDefault("tricircle:jobs:write", "rule:admin_api", "Redo and delete jobs."),
+    policy.RuleDefault(
+        "tricircle:images:read", "rule:admin_api", "List a top image's copies in the pods."
+    ),
+    policy.RuleDefault(
+        "tricircle:images:write", "rule:admin_api", "Copy, drop copies of and adopt images."
+    ),
     # compute decisions the gateway takes itself
     policy.RuleDefault("compute:servers:all_tenants", "rule:admin_api", "List every project."),
     # a routed resource of any project by its id, per service (as Nova's and Cinder's admins)

@@ -10,6 +10,9 @@ from oslo_config import cfg
 
 from tricircle.db.engine import Database
 from tricircle.identity.service_auth import ServiceAuth
+from tricircle.images import jobs as image_jobs
+from tricircle.images.copies import CopyStore
+from tricircle.images.glances import configured_glances
 from tricircle.jobs import builtin, options
 from tricircle.jobs.pod_inventory import PodsInventory
 from tricircle.jobs.registry import Registry
@@ -42,10 +45,14 @@ def register_builtin(
         resource_types=RECONCILED,
     )
     quota_refresh.register(handlers, conf, db, pods, auth)
-    directory = PodDirectory(PodRegistry(db))
+    registry = PodRegistry(db)
+    directory = PodDirectory(registry)
     neutrons = configured_neutrons(conf, http, pods, auth, RoutingTable(db), directory)
     if neutrons is not None:
         network_sync.register(handlers, network_sync.NetworkSync(db, neutrons))
+    glances = configured_glances(conf, http, pods, auth, directory, registry)
+    if glances is not None:
+        image_jobs.register(handlers, conf, glances, CopyStore(db))
     return inventory
 
 
