@@ -102,6 +102,8 @@ async def test_a_patch_needs_glance_s_media_type(glance: Glance):
         "PATCH", f"{glance.base}/images/{image['id']}", [], {"Content-Type": "application/json"}
     )
     assert status == 415
+    missing = f"{glance.base}/images/11111111-2222-3333-4444-555555555555"
+    assert (await glance.api.call("PATCH", missing, [], {"Content-Type": "text/plain"}))[0] == 415
     assert headers["Accept-Patch"] == (
         "application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch"
     )

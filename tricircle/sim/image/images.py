@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tricircle.sim.http import SimError, json_response, new_id
+from tricircle.sim.http import SimError, base_url, json_response, new_id
 from tricircle.sim.image.access import (
     check_visibility,
     get_image,
@@ -79,7 +79,7 @@ async def create_image(request: web.Request) -> web.Response:
         _set_minimum(image, key, given.get(key, 0))
     state.images[image.id] = image
     headers = {
-        "Location": f"/v2/images/{image.id}",
+        "Location": f"{base_url(request)}/image/v2/images/{image.id}",
         "OpenStack-image-import-methods": ",".join(IMPORT_METHODS),
         "OpenStack-image-store-ids": "fs",
     }
@@ -91,8 +91,8 @@ async def show_image(request: web.Request) -> web.Response:
 
 
 async def update_image(request: web.Request) -> web.Response:
+    changes = await parse_patch(request)  # Glance reads the request before the image
     image = get_image(request)
-    changes = await parse_patch(request)
     for change in changes:
         _apply(request, image, change)
     if changes:
