@@ -3,9 +3,11 @@ create is forwarded, shown by os-quota-sets and limits."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from tests.gateway.harness import Client, Gateway
+from tests.gateway.harness import Client, Gateway, Reply
 from tests.gateway.test_servers import SERVERS, boot
 from tricircle.sim.compute.model import Quota
 
@@ -171,3 +173,35 @@ async def test_key_pairs_count_against_the_users_limit(gateway, admin, demo) -> 
     assert refused.body["forbidden"]["message"] == "Quota exceeded, too many key pairs."
     assert (await demo.delete(f"{keys}/k1")).status == 202
     assert (await demo.post(keys, {"keypair": {"name": "k3"}})).status == 200
+
+
+async def _active(client: Client, server_id: str) -> None:
+    for _ in range(200):
+        if (await client.get(f"{SERVERS}/{server_id}")).body["server"]["status"] == "ACTIVE":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{server_id} never became ACTIVE")
+
+
+async def _resize(client: Client, server_id: str, flavor: str) -> Reply:
+    await _active(client, server_id)
+    return await client.post(f"{SERVERS}/{server_id}/action", {"resize": {"flavorRef": flavor}})
+
+
+async def test_a_resize_reserves_the_difference_up_and_gives_it_back_down(
+    gateway, admin, demo
+) -> None:
+    project = await gateway.sim_project("demo")
+    await admin.put(f"{QUOTAS}/{project}", {"quota_set": {"ram": 3000}})
+    [small] = await _fill(demo, 1, "az1")  # m1.tiny: 512 MiB
+    big = await demo.post(SERVERS, {"server": {**boot(az="az2")["server"], "flavorRef": "2"}})
+    assert big.status == 202, big.body  # m1.small: 2048 MiB
+    refused = await _resize(demo, small, "2")
+    assert refused.status == 403
+    assert refused.body["forbidden"]["message"] == (
+        "Quota exceeded for ram: Requested 1536, but already used 2560 of 3000 ram"
+    )
+    assert (await _resize(demo, big.body["server"]["id"], "1")).status == 202
+    assert (await _absolute(demo))["totalRAMUsed"] == 1024
+    assert (await _resize(demo, small, "2")).status == 202
+    assert (await _absolute(demo))["totalRAMUsed"] == 2560
