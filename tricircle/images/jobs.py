@@ -17,6 +17,8 @@ from tricircle.jobs.registry import JobContext, Registry
 from tricircle.kit.central import CentralUnavailable
 from tricircle.pods.client import PodUnavailable
 
+_PATIENT = 16
+
 
 async def _guarded(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
     """A refusal in the 4xx range will not change by trying again; the rest may."""
@@ -55,7 +57,9 @@ def register(registry: Registry, conf: cfg.ConfigOpts, glances: Glances, copies:
     async def reconcile(_ctx: JobContext) -> dict[str, Any]:
         return await sync.reconcile()
 
-    registry.register(COPY, copy)
+    # a copy or an upload may wait for an image still being written (a snapshot): more
+    # attempts than the default, their delays growing to [jobs] backoff_cap
+    registry.register(COPY, copy, max_attempts=_PATIENT)
     registry.register(SYNC, converge)
-    registry.register(UPLOAD, upload)
+    registry.register(UPLOAD, upload, max_attempts=_PATIENT)
     registry.register(RECONCILE, reconcile, every=conf.jobs.reconcile_interval)

@@ -20,6 +20,7 @@ from tricircle.gateway.compute.server_networks import (
     requested_ports,
 )
 from tricircle.gateway.image import resolve_image
+from tricircle.gateway.image.snapshots import register_snapshot
 from tricircle.gateway.volume.volumes import SNAPSHOTS, VOLUMES
 from tricircle.kit.calls import call_pod, relay, taken
 from tricircle.kit.placement import create_in_az
@@ -275,6 +276,8 @@ async def server_subresource(request: web.Request) -> web.Response:
     elif tail == "action" and request.method == "POST":
         await _what_the_action_needs(request, server_id)
     answer = await quota_follows(request, SERVERS, server_id, tail)
+    if tail == "action":
+        await register_snapshot(request, SERVERS, server_id, answer)
     if tail == "action" and answer.status == 202 and isinstance(answer.body, bytes):
         # a rebuild may rename the server; its answer shows the server as it is now
         await _record_shown(request, server_id, answer.body)

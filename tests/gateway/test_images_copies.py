@@ -1,0 +1,194 @@
+"""Copies of top images asked for by admins, made for volumes, cut short, refused; images
+adopted from the pods; snapshots registered at the top."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Any
+
+import pytest
+
+from tests.gateway.conftest import GatewayFactory
+from tests.gateway.harness import Client, Gateway
+from tests.gateway.test_images import DATA, IMG, boot, copy_in, upload
+from tests.jobs.helpers import eventually
+from tricircle.images import copy as copy_module
+from tricircle.images import transfer
+from tricircle.images.copies import CopyStore
+
+
+@pytest.fixture
+async def gateway(make_gateway: GatewayFactory) -> Gateway:
+    return await make_gateway(images=True)
+
+
+async def copies_of(admin: Client, image_id: str) -> list[dict[str, Any]]:
+    reply = await admin.get(f"/v1.0/images/{image_id}/copies")
+    assert reply.status == 200, reply.body
+    return reply.body["copies"]
+
+
+async def test_an_admin_copies_an_image_everywhere_and_drops_a_copy(
+    gateway: Gateway, demo: Client, admin: Client
+) -> None:
+    image = await upload(demo, "mine")
+    reply = await admin.post(f"/v1.0/images/{image['id']}/copies", {"copies": {}})
+    assert reply.status == 202, reply.body
+    assert {c["pod_name"] for c in reply.body["copies"]} == {"pod1", "pod2", "pod3"}
+
+    async def everywhere() -> bool:
+        return all(c["state"] == "active" for c in await copies_of(admin, image["id"]))
+
+    await eventually(everywhere)
+    for pod in ("pod1", "pod2", "pod3"):
+        copy = copy_in(gateway, pod, image["id"])
+        assert copy is not None and copy.os_hash_value == hashlib.sha512(DATA).hexdigest()
+    pod2 = next(c["pod_id"] for c in await copies_of(admin, image["id"]) if c["pod_name"] == "pod2")
+    reply = await admin.delete(f"/v1.0/images/{image['id']}/copies/{pod2}")
+    assert reply.status == 204, reply.body
+    assert copy_in(gateway, "pod2", image["id"]) is None
+    assert {c["pod_name"] for c in await copies_of(admin, image["id"])} == {"pod1", "pod3"}
+    reply = await admin.delete(f"/v1.0/images/{image['id']}/copies/{pod2}")
+    assert reply.status == 404
+
+
+async def test_admin_copies_name_pods_or_azs_that_exist(
+    gateway: Gateway, demo: Client, admin: Client
+) -> None:
+    image = await upload(demo, "mine")
+    path = f"/v1.0/images/{image['id']}/copies"
+    reply = await admin.post(path, {"copies": {"availability_zones": ["az2"]}})
+    assert reply.status == 202, reply.body
+    assert {c["pod_name"] for c in reply.body["copies"]} == {"pod2", "pod3"}
+    reply = await admin.post(path, {"copies": {"pods": ["nowhere"]}})
+    assert reply.status == 400
+    reply = await admin.post(path, {"copies": {"pods": "pod1"}})
+    assert reply.status == 400
+    reply = await admin.post("/v1.0/images/00000000-0000-0000-0000-000000000000/copies", {})
+    assert reply.status == 400  # no "copies" in the body
+    reply = await demo.post(path, {"copies": {}})
+    assert reply.status == 403
+
+
+async def test_a_volume_from_an_image_gets_its_copy_first(gateway: Gateway, demo: Client) -> None:
+    image = await upload(demo, "mine")
+    volume = {"size": 1, "imageRef": image["id"], "availability_zone": "az1"}
+    reply = await demo.post("/volume/v3/volumes", {"volume": volume})
+    assert reply.status == 202, reply.body
+    copy = copy_in(gateway, "pod1", image["id"])
+    assert copy is not None and copy.status == "active"
+
+
+async def test_a_copy_cut_short_is_never_used_and_made_again(
+    gateway: Gateway, demo: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a worker that dies mid-copy: the pod's half-filled image is never booted from,
+    and the next attempt sends every byte again."""
+    cut = True
+
+    async def dying(self: CopyStore, image_id: str, pod_id: str, copied: int) -> None:
+        nonlocal cut
+        if cut:
+            cut = False
+            raise ConnectionResetError("the worker died")
+
+    monkeypatch.setattr(CopyStore, "progress", dying)
+    monkeypatch.setattr(copy_module, "stream", functools.partial(transfer.stream, every=0.0))
+    gateway.conf.set_override("image_copy_wait", 0.0, "central")
+    image = await upload(demo, "mine")
+    reply = await boot(demo, image["id"], "az1")
+    assert reply.status == 409, reply.body
+    gateway.conf.set_override("image_copy_wait", 30.0, "central")
+    reply = await boot(demo, image["id"], "az1")
+    assert reply.status == 202, reply.body
+    assert not cut  # the copy did break off once
+    copy = copy_in(gateway, "pod1", image["id"])
+    assert copy is not None and copy.status == "active" and copy.size == len(DATA)
+    assert copy.os_hash_value == hashlib.sha512(DATA).hexdigest()
+
+
+async def test_a_pod_image_with_other_bytes_under_the_id_is_never_used(
+    gateway: Gateway, demo: Client
+) -> None:
+    image = await upload(demo, "mine")
+    pod = gateway.sim.pods["pod1"]
+    pod.add_image(name="impostor", id=image["id"], data=b"something else")
+    reply = await boot(demo, image["id"], "az1")
+    assert reply.status == 409, reply.body
+    message = reply.body["conflictingRequest"]["message"]
+    assert "could not be copied to availability zone az1" in message
+    assert "other data" in message
+    assert pod.images[image["id"]].name == "impostor"  # the pod's own is left as it was
+    assert not pod.servers
+
+
+async def test_an_admin_adopts_what_pods_hold(gateway: Gateway, admin: Client) -> None:
+    shared = "0ddba11c-0000-4000-8000-000000000001"
+    for pod in ("pod1", "pod3"):
+        gateway.sim.pods[pod].add_image(name="golden", id=shared, data=DATA, disk_format="raw")
+    reply = await admin.post(f"/v1.0/images/{shared}/adoption", {"adoption": {}})
+    assert reply.status == 202, reply.body
+    assert sorted(reply.body["adoption"]["pods"]) == ["pod1", "pod3"]
+
+    async def adopted() -> bool:
+        copies = await copies_of(admin, shared)
+        return len(copies) == 2 and all(c["state"] == "active" for c in copies)
+
+    await eventually(adopted)
+    reply = await admin.get(f"{IMG}/images/{shared}")
+    assert reply.status == 200 and reply.body["status"] == "active"
+    assert reply.body["os_hash_value"] == hashlib.sha512(DATA).hexdigest()
+    assert reply.body["name"] == "golden"
+
+
+async def test_adopting_different_bytes_under_one_id_changes_nothing(
+    gateway: Gateway, admin: Client
+) -> None:
+    clash = "0ddba11c-0000-4000-8000-000000000002"
+    gateway.sim.pods["pod1"].add_image(name="a", id=clash, data=b"one")
+    gateway.sim.pods["pod2"].add_image(name="b", id=clash, data=b"two")
+    reply = await admin.post(f"/v1.0/images/{clash}/adoption", {"adoption": {}})
+    assert reply.status == 409, reply.body
+    assert "different data" in reply.body["error"]["message"]
+    assert (await admin.get(f"{IMG}/images/{clash}")).status == 404
+    assert await copies_of(admin, clash) == []
+    reply = await admin.post(
+        "/v1.0/images/0ddba11c-0000-4000-8000-00000000ffff/adoption", {"adoption": {}}
+    )
+    assert reply.status == 404
+
+
+async def test_a_snapshot_is_registered_at_the_top_and_boots_anywhere(
+    gateway: Gateway, demo: Client
+) -> None:
+    image = await upload(demo, "base")
+    reply = await boot(demo, image["id"], "az1")
+    assert reply.status == 202, reply.body
+    server_id = reply.body["server"]["id"]
+
+    async def active() -> bool:
+        reply = await demo.get(f"/compute/v2.1/servers/{server_id}")
+        return reply.body["server"]["status"] == "ACTIVE"
+
+    await eventually(active)
+    reply = await demo.post(
+        f"/compute/v2.1/servers/{server_id}/action",
+        {"createImage": {"name": "snap"}},
+        headers={"OpenStack-API-Version": "compute 2.45"},
+    )
+    assert reply.status == 202, reply.body
+    snapshot_id = reply.body["image_id"]
+    reply = await demo.get(f"{IMG}/images/{snapshot_id}")
+    assert reply.status == 200, reply.body  # at the top at once
+    assert reply.body["name"] == "snap"
+
+    async def uploaded() -> bool:
+        reply = await demo.get(f"{IMG}/images/{snapshot_id}")
+        return reply.body["status"] == "active"
+
+    await eventually(uploaded)
+    shown = (await demo.get(f"{IMG}/images/{snapshot_id}")).body
+    assert shown["os_hash_value"] == gateway.sim.pods["pod1"].images[snapshot_id].os_hash_value
+    reply = await boot(demo, snapshot_id, "az2")
+    assert reply.status == 202, reply.body
