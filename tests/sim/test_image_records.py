@@ -162,3 +162,36 @@ async def test_seeded_images_serve_the_other_simulated_services(glance: Glance, 
     assert (await glance.download(seeded.id))[::2] == (200, b"disk")
     empty = pod.add_image("empty")
     assert (await glance.download(empty.id))[::2] == (200, b"")
+
+
+async def test_a_refused_patch_changes_nothing(glance: Glance):
+    image = await glance.create(name="before")
+    ops = [
+        {"op": "replace", "path": "/name", "value": "after"},
+        {"op": "replace", "path": "/missing", "value": "x"},
+    ]
+    assert (await glance.patch(image["id"], ops))[0] == 409
+    assert (await glance.show(image["id"]))["name"] == "before"
+
+
+async def test_glance_s_limits_per_image(glance: Glance):
+    many = {f"p{i}": "v" for i in range(129)}
+    status, data = await glance.call("POST", "/images", {"name": "x", **many})
+    assert status == 413 and "image properties. Attempted: 129, Maximum: 128" in data["message"]
+    tags = [f"t{i}" for i in range(128)]
+    image = await glance.create(tags=tags)
+    status, data = await glance.call("PUT", f"/images/{image['id']}/tags/one-more")
+    assert status == 413 and message(data) == (
+        f"Image tag limit exceeded for image {image['id']}: The limit has been exceeded on the "
+        "number of allowed image tags. Attempted: 129, Maximum: 128:"
+    )
+    status, data = await glance.patch(
+        image["id"], [{"op": "replace", "path": "/tags", "value": [*tags, "x"]}]
+    )
+    assert status == 413 and (await glance.show(image["id"]))["tags"] == tags
+    shared_image = await glance.create(visibility="shared")
+    members = f"/images/{shared_image['id']}/members"
+    for i in range(128):
+        assert (await glance.call("POST", members, {"member": f"m{i}"}))[0] == 200
+    status, data = await glance.call("POST", members, {"member": "m128"})
+    assert status == 413 and "Attempted: 129, Maximum: 128" in data["message"]

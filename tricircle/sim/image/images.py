@@ -3,6 +3,7 @@ delete, deactivate and reactivate."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from tricircle.sim.image.access import (
 )
 from tricircle.sim.image.errors import detailed, read_only, reserved
 from tricircle.sim.image.model import Image
+from tricircle.sim.image.quotas import check_properties, check_tags
 from tricircle.sim.image.validation import (
     READ_ONLY_ON_CREATE,
     Change,
@@ -59,6 +61,8 @@ async def create_image(request: web.Request) -> web.Response:
             raise read_only(key)
     if "locations" in spec.properties:
         raise reserved("locations")
+    check_tags(spec.tags)
+    check_properties(spec.properties)
     state = state_of(request)
     image_id = given.get("id") or new_id()
     if image_id in state.images or image_id in state.deleted:
@@ -93,9 +97,14 @@ async def show_image(request: web.Request) -> web.Response:
 async def update_image(request: web.Request) -> web.Response:
     changes = await parse_patch(request)  # Glance reads the request before the image
     image = get_image(request)
+    # Glance saves the image once every change applied: a refused one leaves it untouched
+    draft = copy.deepcopy(image)
     for change in changes:
-        _apply(request, image, change)
+        _apply(request, draft, change)
     if changes:
+        if set(draft.properties) - set(image.properties):
+            check_properties(draft.properties)
+        vars(image).update(vars(draft))
         image.touch()
     return json_response(image.view())
 
@@ -144,6 +153,7 @@ def _set_attribute(image: Image, key: str, value: Any) -> None:
         _set_minimum(image, key, value)
     elif key == "tags":
         image.tags = list(dict.fromkeys(value))
+        check_tags(image.tags)
     else:
         setattr(image, key, value)
 

@@ -11,6 +11,7 @@ from tricircle.sim.http import SimError, json_response, now
 from tricircle.sim.image.access import get_image, owns, state_of
 from tricircle.sim.image.errors import image_not_found, not_authorized
 from tricircle.sim.image.model import MEMBER_STATUSES, Image, Member
+from tricircle.sim.image.quotas import check_members
 from tricircle.sim.image.validation import read_body
 from tricircle.sim.service import ctx
 
@@ -67,6 +68,7 @@ async def add_member(request: web.Request) -> web.Response:
     if not owns(ctx(request), image):
         raise not_authorized("add_member")
     members = state_of(request).members.setdefault(image.id, {})
+    check_members(len(members) + 1, image.id)
     if member_id in members:
         raise SimError(409, f"Member {member_id} is duplicated for image {image.id}")
     member = members[member_id] = Member(image.id, member_id)

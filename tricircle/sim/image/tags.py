@@ -7,6 +7,7 @@ from aiohttp import web
 from tricircle.sim.http import SimError
 from tricircle.sim.image.access import get_owned
 from tricircle.sim.image.errors import NOT_FOUND, image_not_found
+from tricircle.sim.image.quotas import check_tags
 from tricircle.sim.image.schemas import validate_image
 
 
@@ -15,6 +16,7 @@ async def add_tag(request: web.Request) -> web.Response:
     validate_image({"tags": [tag]})
     image = get_owned(request, "modify_image", image_not_found)
     if tag not in image.tags:
+        check_tags([*image.tags, tag], image.id)
         image.tags.append(tag)
         image.touch()
     return web.Response(status=204)
