@@ -74,6 +74,7 @@ def parser() -> argparse.ArgumentParser:
         ("sim", "tricircle.sim.serve", "main", "run simulated pods"),
         ("worker", "tricircle.jobs.cli", "worker_main", "run a job worker"),
         ("job", "tricircle.jobs.cli", "job_main", "inspect and manage jobs"),
+        ("quota", "tricircle.quota.cli", "main", "pods whose own quotas would refuse"),
     ):
         sub = commands.add_parser(name, help=text, add_help=False)
         sub.add_argument("rest", nargs=argparse.REMAINDER)

@@ -114,20 +114,29 @@ class QuotaEngine:
             )
         return reservation
 
-    async def commit(self, reservation: Reservation, pod_id: str, units: int | None = None) -> None:
+    async def commit(self, reservation: Reservation, pod_id: str, units: int | None = None) -> bool:
         """The pod took `units` (all that were reserved, by default): they are in use there
         and the reservation goes, in one transaction. A reservation that expired meanwhile
-        is committed all the same: the pod holds what it made."""
+        is committed all the same: the pod holds what it made. True when the project had
+        no usage in that pod before (its first landing there)."""
         taken = reservation.units if units is None else units
         deltas = {
             name: each * taken
             for name, each in reservation.per_unit.items()
             if name not in reservation.counted
         }
+        project_id, service = reservation.project_id, reservation.service
         async with _locked(self.db) as session:
-            await _lock(session, reservation.service, reservation.project_id)
+            await _lock(session, service, project_id)
+            held = select(QuotaUsage.resource).where(
+                QuotaUsage.project_id == project_id,
+                QuotaUsage.service == service,
+                QuotaUsage.pod_id == pod_id,
+            )
+            first = (await session.execute(held.limit(1))).first() is None
             await _drop(session, reservation.uuid)
-            await _add_usage(session, reservation.service, reservation.project_id, pod_id, deltas)
+            await _add_usage(session, service, project_id, pod_id, deltas)
+        return first and bool(deltas)
 
     async def release(self, reservation: Reservation) -> None:
         async with self.db.session.begin() as session:

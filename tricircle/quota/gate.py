@@ -13,9 +13,11 @@ from aiohttp import web
 
 from tricircle.pods.client import PodUnavailable
 from tricircle.quota.engine import Counter, OverQuota, QuotaEngine
+from tricircle.quota.limits import LimitStore
 from tricircle.quota.models import ANY_USER
+from tricircle.quota.pod_quotas import PodQuotas
 from tricircle.web.errors import ApiError
-from tricircle.web.services import context_of, services_of
+from tricircle.web.services import Services, context_of, services_of
 
 LOG = logging.getLogger(__name__)
 # each service's refusal, in its own words: Nova's 403, Cinder's 413
@@ -85,5 +87,18 @@ async def reserved(
     # shielded: a client that hangs up does not leave the reservation to expire
     if claim.pod_id is None:
         await asyncio.shield(engine.release(reservation))
-    else:
-        await asyncio.shield(engine.commit(reservation, claim.pod_id, claim.taken))
+    elif await asyncio.shield(engine.commit(reservation, claim.pod_id, claim.taken)):
+        services = services_of(request)
+        landed = _first_landing(services, service, reservation.project_id, claim.pod_id)
+        services.background(landed)
+
+
+async def _first_landing(services: Services, service: str, project_id: str, pod_id: str) -> None:
+    """The project landed in the pod for the first time: the pod's quotas for it are set
+    so that the pod never refuses what the top allows."""
+    pod = await services.directory.get(pod_id)
+    if pod is None:
+        return
+    limits = LimitStore(services.db, services.conf)
+    quotas = PodQuotas(services.conf, limits, services.pods, services.service_auth)
+    await quotas.apply(pod, service, project_id)

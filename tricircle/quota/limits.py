@@ -18,30 +18,30 @@ DEFAULT_CLASS = "default"
 
 class LimitStore:
     def __init__(self, db: Database, conf: cfg.ConfigOpts) -> None:
-        self._db = db
+        self.db = db
         self._conf = conf
 
     async def defaults(self, service: str, names: Iterable[str] = ()) -> dict[str, int]:
         """Every limit a project without overrides has; `names` the service's other quotas
         (Cinder's per volume type), unlimited unless the class sets them."""
-        async with self._db.session() as session:
+        async with self.db.session() as session:
             return await self._class(session, service, DEFAULT_CLASS, names)
 
     async def class_limits(
         self, service: str, class_name: str, names: Iterable[str] = ()
     ) -> dict[str, int]:
-        async with self._db.session() as session:
+        async with self.db.session() as session:
             limits = await self._class(session, service, DEFAULT_CLASS, names)
             return {**limits, **await _class_rows(session, service, class_name)}
 
     async def project(
         self, service: str, project_id: str, user_id: str = ANY_USER, names: Iterable[str] = ()
     ) -> dict[str, int]:
-        async with self._db.session() as session:
+        async with self.db.session() as session:
             return await self.effective(session, service, project_id, user_id, names)
 
     async def overrides(self, service: str, project_id: str, user_id: str) -> dict[str, int]:
-        async with self._db.session() as session:
+        async with self.db.session() as session:
             return await _limit_rows(session, service, project_id, user_id)
 
     async def effective(
@@ -61,7 +61,7 @@ class LimitStore:
     async def set_project(
         self, service: str, project_id: str, user_id: str, values: Mapping[str, int]
     ) -> None:
-        async with self._db.session.begin() as session:
+        async with self.db.session.begin() as session:
             for name, value in values.items():
                 await session.merge(
                     QuotaLimit(
@@ -80,11 +80,11 @@ class LimitStore:
         )
         if user_id is not None:
             query = query.where(QuotaLimit.user_id == user_id)
-        async with self._db.session.begin() as session:
+        async with self.db.session.begin() as session:
             await session.execute(query)
 
     async def set_class(self, service: str, class_name: str, values: Mapping[str, int]) -> None:
-        async with self._db.session.begin() as session:
+        async with self.db.session.begin() as session:
             for name, value in values.items():
                 await session.merge(
                     QuotaClassLimit(

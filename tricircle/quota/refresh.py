@@ -30,7 +30,7 @@ JOB = "quota_usage"
 _HOLDING = ("server", "volume", "snapshot", "backup")
 # Nova's /limits figures and the quotas they count
 _NOVA_USED = {"totalInstancesUsed": "instances", "totalCoresUsed": "cores", "totalRAMUsed": "ram"}
-_HEADERS = {
+HEADERS = {
     COMPUTE: {"OpenStack-API-Version": "compute 2.1", "X-OpenStack-Nova-API-Version": "2.1"},
     VOLUME: {"OpenStack-API-Version": "volume 3.0"},
 }
@@ -42,7 +42,7 @@ class UsageRefresh:
 
     async def run(self) -> dict[str, Any]:
         findings = {"expired": await self.engine.expire(), "corrected": 0, "unanswered": 0}
-        for pod, projects in (await self._holdings()).values():
+        for pod, projects in (await holdings(self.engine.db)).values():
             for project_id in sorted(projects):
                 for service in (COMPUTE, VOLUME):
                     if endpoint_of(pod, service) is None:
@@ -55,23 +55,6 @@ class UsageRefresh:
                     fixed = await self.engine.correct(service, project_id, pod.id, counts, seen)
                     findings["corrected"] += fixed
         return findings
-
-    async def _holdings(self) -> dict[str, tuple[PodInfo, set[str]]]:
-        """Each enabled pod by id, and the projects that hold something there."""
-        db: Database = self.engine.db
-        async with db.session() as session:
-            pods = {p.id: PodInfo.of(p) for p in await session.scalars(select(Pod))}
-            routed = select(RoutingCount.pod_id, RoutingCount.project_id).where(
-                RoutingCount.resource_type.in_(_HOLDING), RoutingCount.entries > 0
-            )
-            used = select(QuotaUsage.pod_id, QuotaUsage.project_id).where(QuotaUsage.in_use > 0)
-            rows = [*(await session.execute(routed)).all(), *(await session.execute(used)).all()]
-        holdings: dict[str, tuple[PodInfo, set[str]]] = {}
-        for pod_id, project_id in rows:
-            pod = pods.get(pod_id)
-            if pod is not None and pod.enabled:
-                holdings.setdefault(pod_id, (pod, set()))[1].add(project_id)
-        return holdings
 
     async def counts(self, pod: PodInfo, service: str, project_id: str) -> dict[str, int] | None:
         """What `project_id` uses in `pod` as the pod counts it; None when it cannot say."""
@@ -86,7 +69,7 @@ class UsageRefresh:
                 "GET",
                 path,
                 token=await self.auth.token(),
-                headers=_HEADERS[service],
+                headers=HEADERS[service],
                 params=params,
             )
         except PodUnavailable as exc:
@@ -104,6 +87,23 @@ class UsageRefresh:
             for name, value in body["quota_set"].items()
             if isinstance(value, dict) and "in_use" in value
         }
+
+
+async def holdings(db: Database) -> dict[str, tuple[PodInfo, set[str]]]:
+    """Each enabled pod by id, and the projects that hold something there."""
+    async with db.session() as session:
+        pods = {p.id: PodInfo.of(p) for p in await session.scalars(select(Pod))}
+        routed = select(RoutingCount.pod_id, RoutingCount.project_id).where(
+            RoutingCount.resource_type.in_(_HOLDING), RoutingCount.entries > 0
+        )
+        used = select(QuotaUsage.pod_id, QuotaUsage.project_id).where(QuotaUsage.in_use > 0)
+        rows = [*(await session.execute(routed)).all(), *(await session.execute(used)).all()]
+    found: dict[str, tuple[PodInfo, set[str]]] = {}
+    for pod_id, project_id in rows:
+        pod = pods.get(pod_id)
+        if pod is not None and pod.enabled:
+            found.setdefault(pod_id, (pod, set()))[1].add(project_id)
+    return found
 
 
 def register(
