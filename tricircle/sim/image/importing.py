@@ -95,21 +95,22 @@ async def import_image(request: web.Request) -> web.Response:
     if name == "web-download" and not _passes_filtering(method.get("uri")):
         raise SimError(400, f"URI for web-download does not pass filtering: {method.get('uri')}")
     state = state_of(request)
-    image.properties.update({TASK: new_id(), IMPORTING_TO: STORE, FAILED: ""})
-    image.status = "importing"
+    image.properties[TASK] = new_id()  # the import's lock on the image
     image.touch()
     if name == "glance-direct":
+        image.properties.update({IMPORTING_TO: STORE, FAILED: ""})
+        image.status = "importing"
         pod_of(request).later(pod_of(request).action_delay, lambda: _take_staged(state, image))
-    else:
+    else:  # the image stays queued while Glance fetches the bytes
         state.tasks.add(asyncio.get_running_loop().create_task(_download(state, image, method)))
     return web.Response(status=202)
 
 
 def _finish(image: Image, ok: bool) -> None:
+    """The task lets go of the image: its progress says which stores failed."""
     del image.properties[TASK]
-    image.properties[IMPORTING_TO] = ""
+    image.properties.update({IMPORTING_TO: "", FAILED: "" if ok else STORE})
     if not ok:
-        image.properties[FAILED] = STORE
         image.requeue()
 
 
