@@ -298,3 +298,33 @@ async def test_router_interfaces_routes_and_floating_ips(admin, member):
     await member.ok("PUT", f"{path}/remove_router_interface", removal)
     assert (await member.call("DELETE", path))[0] == 204
     assert await admin.error("DELETE", f"/networks/{ext['id']}") == (409, "NetworkInUse")  # fip
+
+
+async def test_what_only_admins_or_network_owners_may_do(admin, member):
+    net, sub = await net_with_subnet(member, "10.7.0.0/24")
+    port = await member.make("port", network_id=net["id"])
+    path = f"/ports/{port['id']}"
+    mac = {"port": {"mac_address": "fa:16:3e:00:00:10"}}
+    assert await member.error("PUT", path, mac) == (403, "PolicyNotAuthorized")
+    await admin.ok("PUT", path, {"port": {"binding:host_id": "host-1"}})
+    assert await admin.error("PUT", path, mac) == (409, "PortBound")
+    bad = {"network_id": net["id"], "fixed_ips": [{"subnet_id": "nope"}]}
+    assert await member.error("POST", "/ports", {"port": bad}) == (400, "HTTPBadRequest")
+    shared = await admin.make("network", name="shared", shared=True)
+    subnet = {"network_id": shared["id"], "cidr": "10.8.0.0/24", "ip_version": 4}
+    assert await member.error("POST", "/subnets", {"subnet": subnet}) == (
+        403, "PolicyNotAuthorized",
+    )  # fmt: skip
+
+
+async def test_a_vlan_network_moves_to_another_vlan(admin):
+    segment = {"provider:network_type": "vlan", "provider:physical_network": "physnet1"}
+    net = await admin.make("network", **segment, **{"provider:segmentation_id": 120})
+    path = f"/networks/{net['id']}"
+    moved = await admin.ok("PUT", path, {"network": {"provider:segmentation_id": 121}})
+    assert moved["network"]["provider:segmentation_id"] == 121
+    again = await admin.make("network", **segment, **{"provider:segmentation_id": 120})
+    assert again["provider:segmentation_id"] == 120  # the old one came free
+    vxlan = await admin.make("network", name="tenant")
+    change = {"network": {"provider:segmentation_id": 1500}}
+    assert await admin.error("PUT", f"/networks/{vxlan['id']}", change) == (400, "InvalidInput")

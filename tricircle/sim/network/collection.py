@@ -90,7 +90,7 @@ class Collection:
         keys = listing.sort_keys(query, filterable)
         limit = listing.limit_of(query)
         marker = None
-        if "marker" in query:
+        if "marker" in query and limit:  # Neutron reads a marker only with a limit
             marker = self.get(request, query["marker"])
         page, links = listing.page(request, listing.sort_items(items, keys), keys, marker, limit)
         fields = query.getall("fields", [])

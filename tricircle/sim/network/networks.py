@@ -7,8 +7,8 @@ from typing import Any
 from tricircle.sim.http import Context, SimError
 from tricircle.sim.network.attributes import NETWORK, PROVIDER
 from tricircle.sim.network.collection import Collection, owner
-from tricircle.sim.network.segments import invalid_input
-from tricircle.sim.network.store import AUTO_DELETED_OWNERS, NetworkState
+from tricircle.sim.network.segments import PHYSNET, SEG_ID, TYPE, invalid_input
+from tricircle.sim.network.store import AUTO_DELETED_OWNERS, NetworkState, segment_of
 
 
 def _visible(state: NetworkState, context: Context, net: dict[str, Any]) -> bool:
@@ -29,7 +29,18 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
 
 def _update(state: NetworkState, context: Context, net: dict[str, Any], spec: dict) -> None:
     if PROVIDER & spec.keys():
-        raise invalid_input("Plugin does not support updating provider attributes")
+        spec = dict(spec)
+        new_id = spec.pop(SEG_ID, None)
+        if net[TYPE] != "vlan":
+            raise invalid_input("Only VLAN type networks can be updated.")
+        if not new_id:
+            raise invalid_input("Only segmentation_id field can be updated in VLAN type networks")
+        for unchanged in (TYPE, PHYSNET):
+            spec.pop(unchanged, None)
+        old = segment_of(net)
+        state.segments.reserve({TYPE: "vlan", PHYSNET: net[PHYSNET], SEG_ID: new_id})
+        state.segments.release(old)
+        net[SEG_ID] = int(new_id)
     net.update(spec)
     if "router:external" in spec:
         for subnet_id in net["subnets"]:

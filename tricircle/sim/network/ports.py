@@ -4,6 +4,7 @@ port security, allowed address pairs and host binding; Nova's own ports go throu
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from tricircle.sim.http import Context, SimError
@@ -30,9 +31,18 @@ def _fixed_ips(value: Any) -> list[dict[str, Any]]:
         unknown = ip.keys() - {"subnet_id", "ip_address"}
         if unknown:
             raise bad_attribute("fixed_ips", f"Unrecognized attribute(s) '{', '.join(unknown)}'")
+        if "subnet_id" in ip:
+            check_uuid("fixed_ips", ip["subnet_id"])
         if "ip_address" in ip:
             parse_ip("fixed_ips", ip["ip_address"])
     return value
+
+
+def check_uuid(name: str, value: Any) -> None:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        raise bad_attribute(name, f"'{value}' is not a valid UUID") from None
 
 
 def _mac(value: Any) -> str:
@@ -48,8 +58,13 @@ def _check_owner_only(context: Context, net: dict[str, Any], spec: dict[str, Any
         return
     if "mac_address" in spec:
         raise policy_refusal(action, "port", ["mac_address"])
-    if any("ip_address" in ip for ip in spec.get("fixed_ips") or []):
-        raise policy_refusal(action, "port", ["fixed_ips"])
+    chosen = [ip for ip in spec.get("fixed_ips") or [] if "ip_address" in ip]
+    if chosen:
+        keys = ["subnet_id", "ip_address"] if "subnet_id" in chosen[0] else ["ip_address"]
+        rules = " and ".join(f"rule:{action}_port:fixed_ips:{k}" for k in keys)
+        inner = f"({rules})" if len(keys) > 1 else rules
+        text = f"(rule:{action}_port and (rule:{action}_port:fixed_ips and {inner}))"
+        raise SimError(403, f"{text} is disallowed by policy", kind="PolicyNotAuthorized")
     if str(spec.get("device_owner", "")).startswith("network:"):
         raise policy_refusal(action, "port", ["device_owner"])
 
@@ -103,6 +118,8 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
     if "mac_address" in spec:
         attrs["mac_address"] = _mac(spec["mac_address"])
     if "security_groups" in spec:
+        for ref in spec["security_groups"] if isinstance(spec["security_groups"], list) else []:
+            check_uuid("security_groups", ref)
         attrs["security_groups"] = state.groups.check_usable(
             project, context.is_admin, spec["security_groups"]
         )
@@ -126,7 +143,17 @@ def _update(state: NetworkState, context: Context, port: dict[str, Any], spec: d
     if "fixed_ips" in spec:
         port["fixed_ips"] = _move_fixed_ips(state, net, port, _fixed_ips(spec.pop("fixed_ips")))
     if "mac_address" in spec:
+        if not context.is_admin:
+            raise policy_refusal("update", "port", ["mac_address"])
         mac = _mac(spec.pop("mac_address"))
+        if mac != port["mac_address"] and port["binding:host_id"]:
+            raise SimError(
+                409,
+                f"Unable to complete operation on port {port['id']}, port is already bound, "
+                f"port type: {port['binding:vif_type']}, old_mac {port['mac_address']}, "
+                f"new_mac {mac}.",
+                kind="PortBound",
+            )
         if mac != port["mac_address"]:
             state.take_mac(net["id"], mac)
             state.macs[net["id"]].discard(port["mac_address"])
@@ -134,6 +161,15 @@ def _update(state: NetworkState, context: Context, port: dict[str, Any], spec: d
     groups = spec.pop("security_groups", None)
     if groups is not None:
         groups = state.groups.check_usable(port["project_id"], context.is_admin, groups)
+    pairs = spec.pop("allowed_address_pairs", None)
+    if spec.get("port_security_enabled") is False and (
+        port["allowed_address_pairs"] if pairs is None else pairs
+    ):
+        raise SimError(
+            409,
+            "Port Security must be enabled in order to have allowed address pairs on a port.",
+            kind="AddressPairAndPortSecurityRequired",
+        )
     if spec.get("port_security_enabled") is False and port["security_groups"] and groups is None:
         raise SimError(
             409,
@@ -142,7 +178,6 @@ def _update(state: NetworkState, context: Context, port: dict[str, Any], spec: d
             kind="PortSecurityPortHasSecurityGroup",
         )
     host = spec.pop("binding:host_id", None)
-    pairs = spec.pop("allowed_address_pairs", None)
     port.update(spec)
     if groups is not None:
         port["security_groups"] = groups

@@ -184,9 +184,9 @@ class NetworkState:
                 return self.books[candidate]
         raise SimError(
             400,
-            f"Invalid input for operation: IP address {address} is not a valid IP for any of "
-            f"the subnets on the specified network {net['id']}.",
-            kind="InvalidInput",
+            f"IP address {address} is not a valid IP for any of the subnets on the specified "
+            "network.",
+            kind="InvalidIpForNetwork",
         )
 
     def release(self, fixed_ips: list[dict[str, str]]) -> None:

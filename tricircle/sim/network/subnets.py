@@ -33,7 +33,7 @@ def parse_cidr(value: Any) -> Cidr:
             raise ValueError
         return ipaddress.ip_network(value, strict=False)
     except ValueError:
-        raise bad_attribute("cidr", f"'{value}' is not a valid IP subnet") from None
+        raise invalid_input(f"{value} is not in a CIDR format") from None
 
 
 def parse_ip(name: str, value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -55,8 +55,9 @@ def _pools(cidr: Cidr, pools: Any, gateway: str | None) -> list[dict[str, str]]:
         end = parse_ip("allocation_pools", pool["end"])
         text = f"{start}-{end}"
         if start.version != cidr.version or end.version != cidr.version or start > end:
+            shown = {"start": pool["start"], "end": pool["end"]} if start > end else text
             raise SimError(
-                400, f"The allocation pool {text} is not valid.", kind="InvalidAllocationPool"
+                400, f"The allocation pool {shown} is not valid.", kind="InvalidAllocationPool"
             )
         first = cidr.network_address + (1 if cidr.version == 6 or cidr.prefixlen <= 30 else 0)
         last = cidr.broadcast_address - (1 if cidr.version == 4 and cidr.prefixlen <= 30 else 0)
@@ -103,12 +104,16 @@ def _gateway(cidr: Cidr, spec: dict[str, Any]) -> str | None:
 def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict[str, Any]:
     require(spec, "network_id", "ip_version", "cidr")
     net = usable_network(state, context, spec["network_id"])
+    if not (context.is_admin or net["project_id"] == context.project_id):
+        raise SimError(
+            403, "rule:create_subnet is disallowed by policy", kind="PolicyNotAuthorized"
+        )
     cidr = parse_cidr(spec["cidr"])
     if spec["ip_version"] not in (4, 6):
         raise bad_attribute("ip_version", f"{spec['ip_version']} is not in [4, 6]")
     if cidr.version != spec["ip_version"]:
         raise invalid_input(
-            f"Cidr '{spec['cidr']}' does not match the ip_version '{spec['ip_version']}'"
+            f"cidr '{spec['cidr']}' does not match the ip_version '{spec['ip_version']}'"
         )
     for other in net["subnets"]:
         if state.books[other].cidr.overlaps(cidr):

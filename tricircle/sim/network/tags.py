@@ -56,9 +56,9 @@ def add_tag_routes(router: web.UrlDispatcher, collection: Collection) -> None:
     async def add_tag(request: web.Request) -> web.Response:
         item = collection.get(request)
         tag = _valid(request.match_info["tag"])
-        if tag not in item["tags"]:
+        if tag not in item["tags"]:  # adding one it has changes nothing, revision included
             item["tags"].append(tag)
-        touch(item)
+            touch(item)
         return web.Response(status=201)
 
     async def remove_tag(request: web.Request) -> web.Response:
