@@ -301,7 +301,7 @@ async def test_router_interfaces_routes_and_floating_ips(admin, member):
 
 
 async def test_what_only_admins_or_network_owners_may_do(admin, member):
-    net, sub = await net_with_subnet(member, "10.7.0.0/24")
+    net, _ = await net_with_subnet(member, "10.7.0.0/24")
     port = await member.make("port", network_id=net["id"])
     path = f"/ports/{port['id']}"
     mac = {"port": {"mac_address": "fa:16:3e:00:00:10"}}
