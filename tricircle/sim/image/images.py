@@ -18,7 +18,8 @@ from tricircle.sim.image.access import (
     state_of,
 )
 from tricircle.sim.image.errors import detailed, read_only, reserved
-from tricircle.sim.image.model import Image
+from tricircle.sim.image.importing import METHODS
+from tricircle.sim.image.model import STORE, Image
 from tricircle.sim.image.quotas import check_properties, check_tags
 from tricircle.sim.image.validation import (
     READ_ONLY_ON_CREATE,
@@ -44,8 +45,6 @@ SETTABLE = (
 )
 # Attributes that exist but are not the patch's to remove.
 _ATTRIBUTES = (*SETTABLE, "locations", "checksum", "size", "virtual_size", "status")
-# Glance answers a create with the import methods and stores it offers.
-IMPORT_METHODS = ("glance-direct", "web-download", "copy-image")
 
 
 async def create_image(request: web.Request) -> web.Response:
@@ -84,8 +83,9 @@ async def create_image(request: web.Request) -> web.Response:
     state.images[image.id] = image
     headers = {
         "Location": f"{base_url(request)}/image/v2/images/{image.id}",
-        "OpenStack-image-import-methods": ",".join(IMPORT_METHODS),
-        "OpenStack-image-store-ids": "fs",
+        # what the pod offers to import with, and its stores
+        "OpenStack-image-import-methods": ",".join(METHODS),
+        "OpenStack-image-store-ids": STORE,
     }
     return json_response(image.view(), 201, headers)
 
