@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from tests.realcloud.helpers import BASE_FLAVOR, BASE_IMAGE, base_flavor, base_image
+from tests.realcloud.helpers import BASE_FLAVOR, BASE_IMAGE, base_flavor, base_image, wait_status
 from tests.realcloud.targets import Client, Target
 from tricircle.config import load_config
 from tricircle.db import migrate
@@ -52,11 +52,9 @@ async def running_gateway(cloud: RealCloud) -> AsyncIterator[str]:
         conf.set_override("project_name", service.project_name, "identity")
         conf.set_override("region_name", spec.top_region, "identity")
         conf.set_override("port", url.port, "gateway")
-        # the top's own services, behind the gateway (until tricircle/config.py has the
-        # group, the gateway serves neither)
-        if "central" in conf:
-            conf.set_override("network_url", spec.central_url("network"), "central")
-            conf.set_override("image_url", spec.central_url("image"), "central")
+        # the top's own services, which the gateway passes network and image calls to
+        conf.set_override("network_url", spec.central_url("network"), "central")
+        conf.set_override("image_url", spec.central_url("image"), "central")
         logging.getLogger("alembic").setLevel(logging.WARNING)
         await asyncio.to_thread(migrate.upgrade, conf.database.connection)
         runner = web.AppRunner(create_app(conf, run_jobs=True), access_log=None)
@@ -84,8 +82,8 @@ async def _base_objects(cloud: RealCloud, top: Client) -> None:
 
     The top is the flavor registry: the scenarios' flavor, made in the first pod, is
     registered at the top with its id and properties, so servers use the pod's own
-    flavor.  Images are not distributed by the top yet: every pod holds the base image
-    under the first pod's id, so one image id boots in either AZ.
+    flavor.  Every pod holds the base image under the first pod's id, adopted into the
+    top Glance (one image with a copy in each pod), so one image id boots in either AZ.
     """
     pods = [
         await Client(top.http, cloud.target(pod.region)).login(cloud.spec.admin)
@@ -99,6 +97,8 @@ async def _base_objects(cloud: RealCloud, top: Client) -> None:
                 reply = await pod.call("image", "DELETE", f"/v2/images/{other['id']}")
                 assert reply.status == 204, reply
         await base_image(pod, image_id)
+    if cloud.spec.central_url("image"):  # the top Glance is the registry: it adopts them
+        await _adopt(top, cloud.spec.gateway_url, image_id)
     flavor_id = await base_flavor(pods[0])
     reply = await pods[0].call("compute", "GET", f"/flavors/{flavor_id}")
     assert reply.status == 200, reply
@@ -112,6 +112,14 @@ async def _base_objects(cloud: RealCloud, top: Client) -> None:
     }
     reply = await top.call("compute", "POST", "/flavors", body)
     assert reply.status == 200, reply
+
+
+async def _adopt(top: Client, gateway_url: str, image_id: str) -> None:
+    """The pods' image `image_id` adopted into the top Glance; returns once it is active."""
+    url, headers = f"{gateway_url}/v1.0/images/{image_id}/adoption", {"X-Auth-Token": top.token}
+    async with top.http.post(url, json={"adoption": {}}, headers=headers) as resp:
+        assert resp.status == 202, await resp.text()
+    await wait_status(top, "image", f"/v2/images/{image_id}", "", "active", {"queued", "saving"})
 
 
 async def gateway_target(cloud: RealCloud) -> AsyncIterator[Target]:

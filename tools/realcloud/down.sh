@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/realcloud/down.sh [--from FILE] [--purge] -- stop the real-cloud test tier's
-# processes: all of those recorded under $TRICIRCLE_REALCLOUD_HOME/run, or only those
-# named in FILE (one per line, as up.sh records them in $TRICIRCLE_REALCLOUD_STARTED).
+# processes (the pods', Keystone, the top's central Neutron and top Glance): all of those
+# recorded under $TRICIRCLE_REALCLOUD_HOME/run, or only those named in FILE (one per
+# line, as up.sh records them in $TRICIRCLE_REALCLOUD_STARTED).
 # Data stays, so up.sh restarts quickly.  --purge also drops the databases, vhosts,
 # configs, data and logs (the venv is kept).  Never touches MariaDB or RabbitMQ themselves.
 set -uo pipefail

@@ -7,9 +7,9 @@
 # top's endpoints are the gateway's), the gateway passes network and image calls to them.
 #
 # Uses the machine's MariaDB (127.0.0.1:3306, root without password) and RabbitMQ
-# (rabbitmqctl, one vhost per pod).  Idempotent and cached: venv, configs, data, logs
-# and pid files live under $TRICIRCLE_REALCLOUD_HOME (default /var/tmp/tricircle-realcloud);
-# a second run skips what is installed, initialised or running.
+# (rabbitmqctl, one vhost per pod, one for the top).  Idempotent and cached: venv,
+# configs, data, logs and pid files live under $TRICIRCLE_REALCLOUD_HOME (default
+# /var/tmp/tricircle-realcloud); a second run skips what is installed, initialised or running.
 #
 # If $TRICIRCLE_REALCLOUD_STARTED names a file, the name of every process this run
 # starts is appended to it, so that `down.sh --from FILE` stops exactly those.
@@ -149,36 +149,9 @@ for vhost in $(seq -f "${RC_PREFIX}r%g" ${#PODS[@]}) "${RC_PREFIX}top"; do
 done
 phase db+vhosts
 
-# ============================ 3. Keystone + catalog ============================
-render keystone.conf "$ETC/keystone/keystone.conf"
-KSM="$VENV/bin/keystone-manage --config-file $ETC/keystone/keystone.conf"
-if ! done_mark keystone keystone; then
-    log "initialise Keystone"
-    mkdir -p "$DATA/keystone/fernet-keys" "$DATA/keystone/credential-keys"
-    {
-        $KSM db_sync
-        $KSM fernet_setup --keystone-user root --keystone-group root
-        $KSM credential_setup --keystone-user root --keystone-group root
-        $KSM bootstrap --bootstrap-password "$PASS" --bootstrap-username admin \
-            --bootstrap-project-name admin --bootstrap-role-name admin \
-            --bootstrap-service-name keystone --bootstrap-region-id "$RC_TOP_REGION" \
-            --bootstrap-public-url "http://127.0.0.1:$KS_PORT/v3"
-    } >>"$LOG/keystone-manage.log" 2>&1 || die "keystone-manage failed, see $LOG/keystone-manage.log"
-    chmod 700 "$DATA/keystone/fernet-keys" "$DATA/keystone/credential-keys"
-    rm -f "$DATA/.done-catalog"
-    mark keystone
-fi
-gunicorn_start keystone "$KS_PORT" keystone.wsgi.api OS_KEYSTONE_CONFIG_DIR="$ETC/keystone"
-wait_http "http://127.0.0.1:$KS_PORT/v3" 120 keystone
-CATALOG_STAMP=$(cat "$HERE/cloud.env" "$HERE/catalog.py" | md5sum | cut -d' ' -f1)
-if [[ "$(cat "$DATA/.done-catalog" 2>/dev/null)" != "$CATALOG_STAMP" ]]; then
-    TRICIRCLE_REALCLOUD_HOME=$RC_HOME PYTHONPATH=$LIB "$VENV/bin/python" "$HERE/catalog.py" \
-        >>"$LOG/catalog.log" 2>&1 || die "catalog.py failed, see $LOG/catalog.log"
-    echo "$CATALOG_STAMP" >"$DATA/.done-catalog"
-fi
-phase keystone+catalog
-
-# ====================== 4. pods and the top's services (in parallel) ======================
+# ============ 3. the top's central Neutron and top Glance (in the background) ============
+# They need no Keystone until a request comes, so their DB syncs and starts run from here
+# on, beside Keystone's start and the catalog (one core's work) and then beside the pods.
 # neutron_up PORT / glance_up PORT: render, sync the DB once, start "$R-neutron-api" /
 # "$R-glance-api"; R, REGION, TRANSPORT_URL, NOTIFY_NOVA and PROXY_HEADERS come from the caller
 neutron_up() {
@@ -215,6 +188,39 @@ top_up() {
     wait_http "http://127.0.0.1:$RC_TOP_GLANCE_PORT/" 180 top-glance-api
     log "$REGION: central Neutron and top Glance ready"
 }
+top_up &
+TOP_PID=$!
+
+# ============================ 4. Keystone + catalog ============================
+render keystone.conf "$ETC/keystone/keystone.conf"
+KSM="$VENV/bin/keystone-manage --config-file $ETC/keystone/keystone.conf"
+if ! done_mark keystone keystone; then
+    log "initialise Keystone"
+    mkdir -p "$DATA/keystone/fernet-keys" "$DATA/keystone/credential-keys"
+    {
+        $KSM db_sync
+        $KSM fernet_setup --keystone-user root --keystone-group root
+        $KSM credential_setup --keystone-user root --keystone-group root
+        $KSM bootstrap --bootstrap-password "$PASS" --bootstrap-username admin \
+            --bootstrap-project-name admin --bootstrap-role-name admin \
+            --bootstrap-service-name keystone --bootstrap-region-id "$RC_TOP_REGION" \
+            --bootstrap-public-url "http://127.0.0.1:$KS_PORT/v3"
+    } >>"$LOG/keystone-manage.log" 2>&1 || die "keystone-manage failed, see $LOG/keystone-manage.log"
+    chmod 700 "$DATA/keystone/fernet-keys" "$DATA/keystone/credential-keys"
+    rm -f "$DATA/.done-catalog"
+    mark keystone
+fi
+gunicorn_start keystone "$KS_PORT" keystone.wsgi.api OS_KEYSTONE_CONFIG_DIR="$ETC/keystone"
+wait_http "http://127.0.0.1:$KS_PORT/v3" 120 keystone
+CATALOG_STAMP=$(cat "$HERE/cloud.env" "$HERE/catalog.py" | md5sum | cut -d' ' -f1)
+if [[ "$(cat "$DATA/.done-catalog" 2>/dev/null)" != "$CATALOG_STAMP" ]]; then
+    TRICIRCLE_REALCLOUD_HOME=$RC_HOME PYTHONPATH=$LIB "$VENV/bin/python" "$HERE/catalog.py" \
+        >>"$LOG/catalog.log" 2>&1 || die "catalog.py failed, see $LOG/catalog.log"
+    echo "$CATALOG_STAMP" >"$DATA/.done-catalog"
+fi
+phase keystone+catalog
+
+# ============================ 5. pods (in parallel) ============================
 pod_up() {
     local i=$1 spec=${PODS[$(($1 - 1))]}
     export R=r$i REGION=${spec%%:*} AZ PB=${spec##*:} NOTIFY_NOVA=true PROXY_HEADERS=false
@@ -302,8 +308,7 @@ pod_up() {
     fi
     log "$REGION ($AZ) ready"
 }
-top_up &
-pids=($!)
+pids=("$TOP_PID")
 for ((i = 1; i <= ${#PODS[@]}; i++)); do
     pod_up "$i" &
     pids+=($!)
