@@ -192,3 +192,17 @@ async def test_a_snapshot_is_registered_at_the_top_and_boots_anywhere(
     assert shown["os_hash_value"] == gateway.sim.pods["pod1"].images[snapshot_id].os_hash_value
     reply = await boot(demo, snapshot_id, "az2")
     assert reply.status == 202, reply.body
+
+
+async def test_an_image_asking_for_it_is_copied_to_every_pod_its_owner_may_use(
+    gateway: Gateway, demo: Client, admin: Client
+) -> None:
+    image = await upload(demo, "everywhere", tricircle_copy_eagerly="true")
+
+    async def everywhere() -> bool:
+        copies = await copies_of(admin, image["id"])
+        return len(copies) == 3 and all(c["state"] == "active" for c in copies)
+
+    await eventually(everywhere)
+    plain = await upload(demo, "where needed")
+    assert await copies_of(admin, plain["id"]) == []
