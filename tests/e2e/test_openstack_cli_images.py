@@ -32,6 +32,14 @@ async def _until(check: Any, what: str) -> Any:
     raise AssertionError(f"never {what}")
 
 
+async def _image_create(clouds_yaml: Path, path: Path, name: str, *options: str) -> Any:
+    """`openstack image create --file` of raw bytes, as `demo`."""
+    return await openstack_cli(
+        clouds_yaml, "demo", "image", "create", "--file", str(path), "--disk-format", "raw",
+        "--container-format", "bare", *options, name,
+    )  # fmt: skip
+
+
 def _copies(gateway: Gateway, image_id: str) -> dict[str, Any]:
     return {
         name: pod.images[image_id]
@@ -45,10 +53,7 @@ async def test_an_image_made_at_the_top_boots_anywhere_and_goes_everywhere_it_we
 ) -> None:
     path = tmp_path / "disk.raw"
     path.write_bytes(DATA)
-    image = await openstack_cli(
-        clouds_yaml, "demo", "image", "create", "--file", str(path), "--disk-format", "raw",
-        "--container-format", "bare", "img1",
-    )  # fmt: skip
+    image = await _image_create(clouds_yaml, path, "img1")
     shown = await openstack_cli(clouds_yaml, "demo", "image", "show", "img1")
     assert shown["status"] == "active" and shown["id"] == image["id"]
     assert not _copies(gateway, image["id"])
@@ -106,10 +111,7 @@ async def test_bad_image_input_is_refused_and_leaves_no_copy(
     )  # fmt: skip
     assert "413" in err or "too large" in err
     gateway.sim.central.image.size_cap = len(DATA) * 2
-    image = await openstack_cli(
-        clouds_yaml, "demo", "image", "create", "--file", str(path), "--disk-format", "raw",
-        "--container-format", "bare", "--private", "mine",
-    )  # fmt: skip
+    image = await _image_create(clouds_yaml, path, "mine", "--private")
     await openstack_cli(
         clouds_yaml, "admin", "image", "set", "--deactivate", image["id"], output=False
     )

@@ -16,7 +16,7 @@ from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, bad_request, conflict, not_found
 from tricircle.web.http import json_response, read_json
 from tricircle.web.services import context_of, services_of
-from tricircle.web.validation import NAME, wrapped
+from tricircle.web.validation import NAME, Schema, wrapped
 
 routes = web.RouteTableDef()
 
@@ -60,6 +60,13 @@ async def _listed(request: web.Request, image_id: str) -> web.Response:
     return json_response({"copies": [copy_view(c, pods) for c in copies]})
 
 
+async def _places(request: web.Request, schema: Schema, key: str) -> dict[str, Any]:
+    """The body's pods and AZs, checked against `schema` (``{key: {...}}``)."""
+    body = await read_json(request)
+    schema.validate(body)
+    return body[key]
+
+
 async def _chosen_pods(request: web.Request, places: dict[str, Any]) -> list[PodInfo]:
     """The pods named (by id or name) and those of the AZs named; every pod if neither."""
     pods = list((await services_of(request).directory.pods()).values())
@@ -89,8 +96,7 @@ async def list_copies(request: web.Request) -> web.Response:
 @routes.post("/images/{image_id}/copies")
 async def make_copies(request: web.Request) -> web.Response:
     glances = _glances(request, "tricircle:images:write")
-    body = await read_json(request)
-    CREATE.validate(body)
+    places = await _places(request, CREATE, "copies")
     image_id = request.match_info["image_id"]
     image = await glances.top_image(image_id)
     if image is None:
@@ -98,7 +104,7 @@ async def make_copies(request: web.Request) -> web.Response:
     if image["status"] not in ("active", "deactivated"):
         raise conflict(f"Image {image_id} is {image['status']}: it has no data to copy yet.")
     copies = CopyStore(services_of(request).db)
-    for pod in await _chosen_pods(request, body["copies"]):
+    for pod in await _chosen_pods(request, places):
         await copies.request(image_id, pod.id, image.get("owner"), image.get("size"))
     answer = await _listed(request, image_id)
     answer.set_status(202)
@@ -127,12 +133,11 @@ async def drop_copy(request: web.Request) -> web.Response:
 @routes.post("/images/{image_id}/adoption")
 async def adopt_image(request: web.Request) -> web.Response:
     glances = _glances(request, "tricircle:images:write")
-    body = await read_json(request)
-    ADOPT.validate(body)
-    image_id = request.match_info["image_id"]
+    places = await _places(request, ADOPT, "adoption")
     copies = CopyStore(services_of(request).db)
+    image_id = request.match_info["image_id"]
     try:
-        held = await adopt(glances, copies, image_id, await _chosen_pods(request, body["adoption"]))
+        held = await adopt(glances, copies, image_id, await _chosen_pods(request, places))
     except AdoptionRefused as exc:
         raise (conflict(str(exc)) if exc.found else not_found(str(exc))) from None
     except GlanceRefused as exc:
