@@ -297,7 +297,9 @@ async def test_router_interfaces_routes_and_floating_ips(admin, member):
     assert await member.error("DELETE", path) == (409, "RouterInUse")
     await member.ok("PUT", f"{path}/remove_router_interface", removal)
     assert (await member.call("DELETE", path))[0] == 204
-    assert await admin.error("DELETE", f"/networks/{ext['id']}") == (409, "NetworkInUse")  # fip
+    # an unused floating IP goes with its network
+    assert (await admin.call("DELETE", f"/networks/{ext['id']}"))[0] == 204
+    assert await member.error("GET", f"/floatingips/{fip['id']}") == (404, "FloatingIPNotFound")
 
 
 async def test_what_only_admins_or_network_owners_may_do(admin, member):

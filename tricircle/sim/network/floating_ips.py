@@ -138,8 +138,7 @@ def _update(state: NetworkState, context: Context, fip: dict[str, Any], spec: di
 
 
 def _delete(state: NetworkState, context: Context, fip: dict[str, Any]) -> None:
-    del state.floatingips[fip["id"]]
-    state.delete_port(state.floatingip_ports.pop(fip["id"]))
+    state.delete_floatingip(fip["id"])
 
 
 def _present(

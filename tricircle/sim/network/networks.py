@@ -48,6 +48,10 @@ def _update(state: NetworkState, context: Context, net: dict[str, Any], spec: di
 
 
 def _delete(state: NetworkState, context: Context, net: dict[str, Any]) -> None:
+    if net["router:external"]:  # its unused floating IPs go first, whatever follows
+        for fip in list(state.floatingips.values()):
+            if fip["floating_network_id"] == net["id"] and fip["port_id"] is None:
+                state.delete_floatingip(fip["id"])
     in_use = sorted(
         port_id
         for port_id in state.network_ports[net["id"]]

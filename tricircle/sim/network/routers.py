@@ -47,7 +47,7 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
     state.router_ports[router["id"]] = set()
     if spec.get("external_gateway_info"):
         try:
-            _set_gateway(state, context, router, spec["external_gateway_info"])
+            _set_gateway(state, context, router, spec["external_gateway_info"], "create")
         except SimError:
             _delete(state, context, router)
             raise
@@ -57,7 +57,7 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
 def _update(state: NetworkState, context: Context, router: dict[str, Any], spec: dict) -> None:
     spec = dict(spec)
     if "external_gateway_info" in spec:
-        _set_gateway(state, context, router, spec.pop("external_gateway_info"))
+        _set_gateway(state, context, router, spec.pop("external_gateway_info"), "update")
     if "routes" in spec:
         router["routes"] = _routes(state, router, spec.pop("routes"))
     router.update(spec)
@@ -78,7 +78,9 @@ def _delete(state: NetworkState, context: Context, router: dict[str, Any]) -> No
 # -- the external gateway --
 
 
-def _set_gateway(state: NetworkState, context: Context, router: dict[str, Any], info: Any) -> None:
+def _set_gateway(
+    state: NetworkState, context: Context, router: dict[str, Any], info: Any, action: str
+) -> None:
     if not info:
         _clear_gateway(state, router)
         return
@@ -91,13 +93,13 @@ def _set_gateway(state: NetworkState, context: Context, router: dict[str, Any], 
         )
     admin_only = [k for k in ("enable_snat", "external_fixed_ips") if k in info]
     if admin_only and not context.is_admin:
+        rule = f"rule:{action}_router"
         rules = " and ".join(
-            f"rule:update_router:external_gateway_info:{k}" for k in ["network_id", *admin_only]
+            f"{rule}:external_gateway_info:{k}" for k in ["network_id", *admin_only]
         )
         raise SimError(
             403,
-            f"(rule:update_router and (rule:update_router:external_gateway_info and ({rules})))"
-            " is disallowed by policy",
+            f"({rule} and ({rule}:external_gateway_info and ({rules}))) is disallowed by policy",
             kind="PolicyNotAuthorized",
         )
     net = state.networks.get(info["network_id"])

@@ -280,6 +280,11 @@ class NetworkState:
                 fip.update({"port_id": None, "fixed_ip_address": None, "router_id": None})
                 fip["status"] = "DOWN"
 
+    def delete_floatingip(self, fip_id: str) -> None:
+        """The floating IP and the port that holds its address."""
+        del self.floatingips[fip_id]
+        self.delete_port(self.floatingip_ports.pop(fip_id))
+
     @staticmethod
     def set_binding(port: dict[str, Any], host: str) -> None:
         """A host binds the port (vif ovs, ACTIVE, as the pods' agentless driver does)."""
