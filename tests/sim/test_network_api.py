@@ -330,3 +330,16 @@ async def test_a_vlan_network_moves_to_another_vlan(admin):
     vxlan = await admin.make("network", name="tenant")
     change = {"network": {"provider:segmentation_id": 1500}}
     assert await admin.error("PUT", f"/networks/{vxlan['id']}", change) == (400, "InvalidInput")
+
+
+async def test_a_refused_port_update_changes_nothing(member):
+    net, sub = await net_with_subnet(member, "10.4.0.0/24")
+    port = await member.make("port", network_id=net["id"])
+    path = f"/ports/{port['id']}"
+    wanted = [{"subnet_id": sub["id"], "ip_address": "10.4.0.99"}]
+    missing = "00000000-0000-0000-0000-000000000000"
+    update = {"port": {"fixed_ips": wanted, "security_groups": [missing], "name": "x"}}
+    assert await member.error("PUT", path, update) == (404, "SecurityGroupNotFound")
+    assert (await member.ok("GET", path))["port"] == port
+    taken = await member.make("port", network_id=net["id"], fixed_ips=wanted)
+    assert taken["fixed_ips"] == wanted  # the refused update did not hold it

@@ -10,7 +10,7 @@ from typing import Any
 from tricircle.sim.http import Context, SimError
 from tricircle.sim.network.attributes import PORT, policy_refusal
 from tricircle.sim.network.collection import Collection, owner, require, usable_network
-from tricircle.sim.network.store import NetworkState
+from tricircle.sim.network.store import NetworkState, mac_in_use
 from tricircle.sim.network.subnets import bad_attribute, parse_ip
 
 _MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
@@ -69,7 +69,9 @@ def _check_owner_only(context: Context, net: dict[str, Any], spec: dict[str, Any
         raise policy_refusal(action, "port", ["device_owner"])
 
 
-def _address_pairs(port: dict[str, Any], pairs: Any) -> list[dict[str, str]]:
+def _address_pairs(pairs: Any, mac: str, secure: bool) -> list[dict[str, str]]:
+    """The pairs as Neutron keeps them (the port's MAC where none is given); they need port
+    security."""
     if not isinstance(pairs, list):
         raise bad_attribute("allowed_address_pairs", f"'{pairs}' is not a list")
     out = []
@@ -81,12 +83,9 @@ def _address_pairs(port: dict[str, Any], pairs: Any) -> list[dict[str, str]]:
                 kind="AllowedAddressPairsMissingIP",
             )
         out.append(
-            {
-                "ip_address": pair["ip_address"],
-                "mac_address": pair.get("mac_address") or port["mac_address"],
-            }
+            {"ip_address": pair["ip_address"], "mac_address": pair.get("mac_address") or mac}
         )
-    if out and not port["port_security_enabled"]:
+    if out and not secure:
         raise SimError(
             409,
             "Port Security must be enabled in order to have allowed address pairs on a port.",
@@ -95,8 +94,8 @@ def _address_pairs(port: dict[str, Any], pairs: Any) -> list[dict[str, str]]:
     return out
 
 
-def _check_groups_allowed(port: dict[str, Any]) -> None:
-    if port["security_groups"] and not (port["port_security_enabled"] and port["fixed_ips"]):
+def _check_groups_allowed(groups: list[str], secure: bool, has_ip: bool) -> None:
+    if groups and not (secure and has_ip):
         raise SimError(
             400,
             "Port security must be enabled and port must have an IP address in order to use "
@@ -125,10 +124,12 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
         )
     fixed = _fixed_ips(spec["fixed_ips"]) if "fixed_ips" in spec else None
     port = state.create_port(project, net["id"], fixed_ips=fixed, **attrs)
+    secure = port["port_security_enabled"]
     try:
         if spec.get("security_groups"):
-            _check_groups_allowed(port)
-        port["allowed_address_pairs"] = _address_pairs(port, spec.get("allowed_address_pairs", []))
+            _check_groups_allowed(port["security_groups"], secure, bool(port["fixed_ips"]))
+        pairs = spec.get("allowed_address_pairs", [])
+        port["allowed_address_pairs"] = _address_pairs(pairs, port["mac_address"], secure)
     except SimError:
         state.delete_port(port["id"])
         raise
@@ -137,56 +138,61 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
 
 
 def _update(state: NetworkState, context: Context, port: dict[str, Any], spec: dict) -> None:
+    """Checks the whole update first, allocates the new addresses last: a refused update
+    changes nothing."""
     net = state.networks[port["network_id"]]
     _check_owner_only(context, net, spec, "update")
     spec = dict(spec)
-    if "fixed_ips" in spec:
-        port["fixed_ips"] = _move_fixed_ips(state, net, port, _fixed_ips(spec.pop("fixed_ips")))
-    if "mac_address" in spec:
-        if not context.is_admin:
-            raise policy_refusal("update", "port", ["mac_address"])
-        mac = _mac(spec.pop("mac_address"))
-        if mac != port["mac_address"] and port["binding:host_id"]:
-            raise SimError(
-                409,
-                f"Unable to complete operation on port {port['id']}, port is already bound, "
-                f"port type: {port['binding:vif_type']}, old_mac {port['mac_address']}, "
-                f"new_mac {mac}.",
-                kind="PortBound",
-            )
-        if mac != port["mac_address"]:
-            state.take_mac(net["id"], mac)
-            state.macs[net["id"]].discard(port["mac_address"])
-            port["mac_address"] = mac
+    mac = _new_mac(state, context, port, spec.pop("mac_address", port["mac_address"]))
     groups = spec.pop("security_groups", None)
     if groups is not None:
         groups = state.groups.check_usable(port["project_id"], context.is_admin, groups)
+    secure = spec.get("port_security_enabled", port["port_security_enabled"])
     pairs = spec.pop("allowed_address_pairs", None)
-    if spec.get("port_security_enabled") is False and (
-        port["allowed_address_pairs"] if pairs is None else pairs
-    ):
-        raise SimError(
-            409,
-            "Port Security must be enabled in order to have allowed address pairs on a port.",
-            kind="AddressPairAndPortSecurityRequired",
-        )
-    if spec.get("port_security_enabled") is False and port["security_groups"] and groups is None:
+    pairs = _address_pairs(port["allowed_address_pairs"] if pairs is None else pairs, mac, secure)
+    if not secure and port["security_groups"] and groups is None:
         raise SimError(
             409,
             "Port has security group associated. Cannot disable port security or IP address "
             "until security group is removed.",
             kind="PortSecurityPortHasSecurityGroup",
         )
+    fixed = _fixed_ips(spec.pop("fixed_ips")) if "fixed_ips" in spec else None
+    if groups:
+        has_ip = bool(port["fixed_ips"] if fixed is None else fixed)
+        _check_groups_allowed(groups, secure, has_ip)
+    if fixed is not None:
+        port["fixed_ips"] = _move_fixed_ips(state, net, port, fixed)
+    if mac != port["mac_address"]:
+        state.take_mac(net["id"], mac)
+        state.macs[net["id"]].discard(port["mac_address"])
     host = spec.pop("binding:host_id", None)
-    port.update(spec)
+    port.update(spec, mac_address=mac, allowed_address_pairs=pairs)
     if groups is not None:
         port["security_groups"] = groups
-        _check_groups_allowed(port)
         state.groups.use(port["id"], groups)
-    if pairs is not None:
-        port["allowed_address_pairs"] = _address_pairs(port, pairs)
     if host is not None:
         state.set_binding(port, host)
+
+
+def _new_mac(state: NetworkState, context: Context, port: dict[str, Any], value: Any) -> str:
+    """The MAC an update asks for, checked: admins only, not on a bound port, not in use."""
+    if value == port["mac_address"]:
+        return value
+    if not context.is_admin:
+        raise policy_refusal("update", "port", ["mac_address"])
+    mac = _mac(value)
+    if port["binding:host_id"]:
+        raise SimError(
+            409,
+            f"Unable to complete operation on port {port['id']}, port is already bound, "
+            f"port type: {port['binding:vif_type']}, old_mac {port['mac_address']}, "
+            f"new_mac {mac}.",
+            kind="PortBound",
+        )
+    if mac in state.macs[port["network_id"]]:
+        raise mac_in_use(port["network_id"], mac)
+    return mac
 
 
 def _move_fixed_ips(

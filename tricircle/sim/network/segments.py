@@ -15,7 +15,6 @@ from tricircle.sim.http import SimError
 TYPE = "provider:network_type"
 PHYSNET = "provider:physical_network"
 SEG_ID = "provider:segmentation_id"
-PROVIDER_ATTRS = (TYPE, PHYSNET, SEG_ID)
 MAX_VLAN = 4094
 MAX_VNI = 2**24 - 1
 

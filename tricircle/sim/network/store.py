@@ -202,12 +202,7 @@ class NetworkState:
             while mac in used:
                 mac = _random_mac()
         elif mac in used:
-            raise SimError(
-                409,
-                f"Unable to complete operation for network {network_id}. "
-                f"The mac address {mac} is in use.",
-                kind="MacAddressInUse",
-            )
+            raise mac_in_use(network_id, mac)
         used.add(mac)
         return mac
 
@@ -347,6 +342,14 @@ def default_pools(net: ipaddress.IPv4Network | ipaddress.IPv6Network, gateway: s
     if gw < last:
         pools.append({"start": str(max(first, gw + 1)), "end": str(last)})
     return pools
+
+
+def mac_in_use(network_id: str, mac: str) -> SimError:
+    return SimError(
+        409,
+        f"Unable to complete operation for network {network_id}. The mac address {mac} is in use.",
+        kind="MacAddressInUse",
+    )
 
 
 def _random_mac() -> str:
