@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 # against it (deselected at collection): {module: reason}.
 NOT_SERVED: dict[str, str] = {
     "test_networks": "the gateway has no network API yet",
-    "test_images": "the gateway's image API is list and show only; these scenarios create, "
-    "upload and delete images",
 }
 
 
@@ -97,8 +95,7 @@ async def _base_objects(cloud: RealCloud, top: Client) -> None:
                 reply = await pod.call("image", "DELETE", f"/v2/images/{other['id']}")
                 assert reply.status == 204, reply
         await base_image(pod, image_id)
-    if cloud.spec.central_url("image"):  # the top Glance is the registry: it adopts them
-        await _adopt(top, cloud.spec.gateway_url, image_id)
+    await _adopt(top, cloud.spec.gateway_url, image_id)  # the top Glance is the registry
     flavor_id = await base_flavor(pods[0])
     reply = await pods[0].call("compute", "GET", f"/flavors/{flavor_id}")
     assert reply.status == 200, reply
