@@ -41,8 +41,10 @@ def register(registry: Registry, conf: cfg.ConfigOpts, glances: Glances, copies:
         image_id, pod_id = parse_copy_resource(ctx.job.resource_id)
         try:
             return await _guarded(copier.copy(image_id, pod_id))
-        except PermanentError as exc:  # a waiting create hears why at once
-            await copies.failed(image_id, pod_id, str(exc))
+        except (PermanentError, RetryableError) as exc:
+            # the last attempt, or none will do better: a waiting create hears why at once
+            if isinstance(exc, PermanentError) or ctx.job.attempt >= _PATIENT:
+                await copies.failed(image_id, pod_id, str(exc))
             raise
 
     async def converge(ctx: JobContext) -> dict[str, Any]:
