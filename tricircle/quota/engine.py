@@ -3,19 +3,21 @@
 Every write to a project's usage or reservations first locks the project's row in
 ``quota_projects`` (an upsert, which takes the row lock on PostgreSQL and MariaDB and the
 write lock on SQLite), so the check "in use + reserved + requested <= limit" and the
-reservation it allows are one step for every gateway process at once.
+reservation it allows are one step for every gateway process at once. The lock is each
+transaction's first statement: on MariaDB, whose REPEATABLE READ takes its snapshot at
+the first plain read, every read after it sees what the lock's previous holder committed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from oslo_config import cfg
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +42,10 @@ class OverQuota(Exception):
 class Usage:
     in_use: int = 0
     reserved: int = 0
+
+    @property
+    def held(self) -> int:
+        return self.in_use + self.reserved
 
 
 @dataclass(frozen=True)
@@ -75,43 +81,38 @@ class QuotaEngine:
         many servers as fit); OverQuota when not even `min_units` do."""
         wanted = {name: each for name, each in per_unit.items() if each > 0}
         now = utcnow()
-        async with _locked(self.db) as session:
+        async with self.db.session.begin() as session:
             await _lock(session, service, project_id)
             limits = await self.limits.effective(session, service, project_id, user_id, wanted)
             counted = await counter(session) if counter is not None else {}
-            used = _added(await _in_use(session, service, project_id), counted)
-            used = _added(used, await _reserved(session, service, project_id, now))
+            held = {n: u.held for n, u in (await _held(session, service, project_id, now)).items()}
+            used = {name: held.get(name, 0) + counted.get(name, 0) for name in wanted}
             units = max_units
             for name, each in wanted.items():  # in the caller's order: its first refusal
                 limit = limits.get(name, -1)
                 if limit < 0:
                     continue
-                room = (limit - used.get(name, 0)) // each
+                room = (limit - used[name]) // each
                 if room < min_units:
-                    raise OverQuota(name, each * min_units, used.get(name, 0), limit)
+                    raise OverQuota(name, each * min_units, used[name], limit)
                 units = min(units, room)
             reservation = Reservation(
                 str(uuid.uuid4()), service, project_id, wanted, units, frozenset(counted)
             )
-            await session.execute(
-                delete(QuotaReservation).where(
-                    QuotaReservation.project_id == project_id,
-                    QuotaReservation.service == service,
-                    QuotaReservation.expires_at <= now,
-                )
-            )
-            session.add_all(
-                QuotaReservation(
-                    uuid=reservation.uuid,
-                    project_id=project_id,
-                    user_id=user_id,
-                    service=service,
-                    resource=name,
-                    amount=each * units,
-                    expires_at=now + self._expire,
-                )
-                for name, each in wanted.items()
-            )
+            if wanted:
+                rows = [
+                    {
+                        "uuid": reservation.uuid,
+                        "project_id": project_id,
+                        "user_id": user_id,
+                        "service": service,
+                        "resource": name,
+                        "amount": each * units,
+                        "expires_at": now + self._expire,
+                    }
+                    for name, each in wanted.items()
+                ]
+                await session.execute(insert(QuotaReservation), rows)
         return reservation
 
     async def commit(self, reservation: Reservation, pod_id: str, units: int | None = None) -> bool:
@@ -126,8 +127,9 @@ class QuotaEngine:
             if name not in reservation.counted
         }
         project_id, service = reservation.project_id, reservation.service
-        async with _locked(self.db) as session:
-            await _lock(session, service, project_id)
+        # no lock: what the project holds stays the same (reserved becomes in use, in one
+        # transaction, which a reservation's one query sees before or after, never between)
+        async with self.db.session.begin() as session:
             held = select(QuotaUsage.resource).where(
                 QuotaUsage.project_id == project_id,
                 QuotaUsage.service == service,
@@ -146,23 +148,18 @@ class QuotaEngine:
         self, service: str, project_id: str, pod_id: str, deltas: Mapping[str, int]
     ) -> None:
         """Usage that changed without a reservation (a delete the pod accepted: negative)."""
-        async with _locked(self.db) as session:
+        async with self.db.session.begin() as session:
             await _lock(session, service, project_id)
             await _add_usage(session, service, project_id, pod_id, deltas)
 
     async def usage(self, service: str, project_id: str) -> dict[str, Usage]:
         """In use (every pod's last known share, summed) and reserved, by resource."""
         async with self.db.session() as session:
-            in_use = await _in_use(session, service, project_id)
-            reserved = await _reserved(session, service, project_id, utcnow())
-        return {
-            name: Usage(in_use.get(name, 0), reserved.get(name, 0)) for name in {*in_use, *reserved}
-        }
+            return await _held(session, service, project_id, utcnow())
 
     async def version(self, service: str, project_id: str) -> int:
         async with self.db.session() as session:
-            found = await session.get(QuotaProject, (project_id, service))
-        return found.version if found is not None else 0
+            return await _version(session, service, project_id)
 
     async def correct(
         self,
@@ -175,10 +172,11 @@ class QuotaEngine:
         """Sets the project's usage in the pod to what the pod counted, unless the usage
         changed since `seen_version` was read (before the pod was asked) or a reservation
         is open (the pod may already count what is about to be committed)."""
-        now = utcnow()
-        async with _locked(self.db) as session:
-            version = await _lock(session, service, project_id)
-            if version != seen_version + 1 or await _reserved(session, service, project_id, now):
+        async with self.db.session.begin() as session:
+            await _lock(session, service, project_id)
+            moved = await _version(session, service, project_id) != seen_version + 1
+            held = await _held(session, service, project_id, utcnow())
+            if moved or any(u.reserved for u in held.values()):
                 return False
             await session.execute(
                 delete(QuotaUsage).where(
@@ -209,50 +207,54 @@ class QuotaEngine:
         return result.rowcount
 
 
-@asynccontextmanager
-async def _locked(db: Database) -> AsyncIterator[AsyncSession]:
-    """A transaction whose reads, after the project's lock, see what the lock's previous
-    holder committed (MariaDB's REPEATABLE READ would show an older snapshot)."""
-    async with db.session.begin() as session:
-        if db.backend != "sqlite":
-            await session.connection(execution_options={"isolation_level": "READ COMMITTED"})
-        yield session
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
-async def _lock(session: AsyncSession, service: str, project_id: str) -> int:
-    """Locks the project's row (creating it) for the rest of the transaction; its version."""
-    values = {"project_id": project_id, "service": service, "version": 1}
-    bumped = {"version": QuotaProject.version + 1}
-    name = session.get_bind().dialect.name
+def _upsert(session: AsyncSession, model: type, values: Any) -> tuple[Any, Any]:
+    """The dialect's INSERT of `values`, and the row it would have inserted (for updates
+    of a conflicting row)."""
+    name = _dialect(session)
     if name == "mysql":
-        statement = mysql.insert(QuotaProject).values(values).on_duplicate_key_update(bumped)
-    else:
-        dialect = postgresql if name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(QuotaProject)
-            .values(values)
-            .on_conflict_do_update(index_elements=["project_id", "service"], set_=bumped)
-        )
-    await session.execute(statement)
-    found = await session.get(QuotaProject, (project_id, service), populate_existing=True)
-    assert found is not None
-    return found.version
+        statement = mysql.insert(model).values(values)
+        return statement, statement.inserted
+    statement = (postgresql if name == "postgresql" else sqlite).insert(model).values(values)
+    return statement, statement.excluded
 
 
-async def _in_use(session: AsyncSession, service: str, project_id: str) -> dict[str, int]:
-    query = (
-        select(QuotaUsage.resource, func.sum(QuotaUsage.in_use))
+def _on_conflict(session: AsyncSession, statement: Any, keys: list[str], set_: dict) -> Any:
+    if _dialect(session) == "mysql":
+        return statement.on_duplicate_key_update(set_)
+    return statement.on_conflict_do_update(index_elements=keys, set_=set_)
+
+
+async def _lock(session: AsyncSession, service: str, project_id: str) -> None:
+    """Locks the project's row (creating it) for the rest of the transaction."""
+    statement, _ = _upsert(
+        session, QuotaProject, {"project_id": project_id, "service": service, "version": 1}
+    )
+    bumped = {"version": QuotaProject.version + 1}
+    await session.execute(_on_conflict(session, statement, ["project_id", "service"], bumped))
+
+
+async def _version(session: AsyncSession, service: str, project_id: str) -> int:
+    query = select(QuotaProject.version).where(
+        QuotaProject.project_id == project_id, QuotaProject.service == service
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def _held(
+    session: AsyncSession, service: str, project_id: str, now: dt.datetime
+) -> dict[str, Usage]:
+    """In use over the pods and reserved (unexpired), by resource: one query."""
+    in_use = (
+        select(literal(0).label("reserved"), QuotaUsage.resource, func.sum(QuotaUsage.in_use))
         .where(QuotaUsage.project_id == project_id, QuotaUsage.service == service)
         .group_by(QuotaUsage.resource)
     )
-    return {name: int(total) for name, total in (await session.execute(query)).all()}
-
-
-async def _reserved(
-    session: AsyncSession, service: str, project_id: str, now: dt.datetime
-) -> dict[str, int]:
-    query = (
-        select(QuotaReservation.resource, func.sum(QuotaReservation.amount))
+    reserved = (
+        select(literal(1), QuotaReservation.resource, func.sum(QuotaReservation.amount))
         .where(
             QuotaReservation.project_id == project_id,
             QuotaReservation.service == service,
@@ -260,7 +262,10 @@ async def _reserved(
         )
         .group_by(QuotaReservation.resource)
     )
-    return {name: int(total) for name, total in (await session.execute(query)).all()}
+    totals: dict[str, list[int]] = {}
+    for is_reserved, name, total in (await session.execute(union_all(in_use, reserved))).all():
+        totals.setdefault(name, [0, 0])[int(is_reserved)] += int(total or 0)
+    return {name: Usage(*pair) for name, pair in totals.items()}
 
 
 async def _drop(session: AsyncSession, reservation_uuid: str) -> None:
@@ -274,27 +279,36 @@ async def _add_usage(
     pod_id: str,
     deltas: Mapping[str, int],
 ) -> None:
-    """Adds each delta to the pod's share; a share never goes below zero (a delete of what
-    a correction already took out)."""
+    """Adds each delta to the pod's share (what grows in one statement); a share never goes
+    below zero (a delete of what a correction already took out)."""
+    now = utcnow()
+    grown = [
+        {
+            "project_id": project_id,
+            "service": service,
+            "resource": name,
+            "pod_id": pod_id,
+            "in_use": delta,
+            "updated_at": now,
+        }
+        for name, delta in deltas.items()
+        if delta > 0
+    ]
+    if grown:
+        statement, inserted = _upsert(session, QuotaUsage, grown)
+        added = {"in_use": QuotaUsage.in_use + inserted.in_use, "updated_at": now}
+        keys = ["project_id", "service", "resource", "pod_id"]
+        await session.execute(_on_conflict(session, statement, keys, added))
     for name, delta in deltas.items():
-        if not delta:
-            continue
-        key = (project_id, service, name, pod_id)
-        row = await session.get(QuotaUsage, key)
-        if row is None:
-            session.add(
-                QuotaUsage(
-                    project_id=project_id,
-                    service=service,
-                    resource=name,
-                    pod_id=pod_id,
-                    in_use=max(delta, 0),
+        if delta < 0:
+            lowered = QuotaUsage.in_use + delta
+            await session.execute(
+                update(QuotaUsage)
+                .where(
+                    QuotaUsage.project_id == project_id,
+                    QuotaUsage.service == service,
+                    QuotaUsage.resource == name,
+                    QuotaUsage.pod_id == pod_id,
                 )
+                .values(in_use=case((lowered < 0, 0), else_=lowered), updated_at=now)
             )
-        else:
-            row.in_use = max(row.in_use + delta, 0)
-    await session.flush()
-
-
-def _added(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
-    return {name: a.get(name, 0) + b.get(name, 0) for name in {*a, *b}}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from oslo_config import cfg
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tricircle.db.engine import Database
@@ -52,10 +52,23 @@ class LimitStore:
         user_id: str,
         names: Iterable[str],
     ) -> dict[str, int]:
-        limits = await self._class(session, service, DEFAULT_CLASS, names)
-        limits.update(await _limit_rows(session, service, project_id, ANY_USER))
-        if user_id != ANY_USER:
-            limits.update(await _limit_rows(session, service, project_id, user_id))
+        """The limits that apply, read in one query: the default class's, then the
+        project's, then the user's, each over the one before."""
+        defaults = select(
+            literal(0).label("rank"), QuotaClassLimit.resource, QuotaClassLimit.hard_limit
+        ).where(QuotaClassLimit.class_name == DEFAULT_CLASS, QuotaClassLimit.service == service)
+        own = select(
+            case((QuotaLimit.user_id == ANY_USER, 1), else_=2),
+            QuotaLimit.resource,
+            QuotaLimit.hard_limit,
+        ).where(
+            QuotaLimit.project_id == project_id,
+            QuotaLimit.service == service,
+            QuotaLimit.user_id.in_({ANY_USER, user_id}),
+        )
+        limits = self._configured(service, names)
+        for _rank, name, limit in sorted((await session.execute(union_all(defaults, own))).all()):
+            limits[name] = limit
         return limits
 
     async def set_project(
@@ -92,10 +105,13 @@ class LimitStore:
                     )
                 )
 
+    def _configured(self, service: str, names: Iterable[str]) -> dict[str, int]:
+        return {**dict.fromkeys(names, -1), **configured_defaults(self._conf, service)}
+
     async def _class(
         self, session: AsyncSession, service: str, class_name: str, names: Iterable[str]
     ) -> dict[str, int]:
-        limits = {**dict.fromkeys(names, -1), **configured_defaults(self._conf, service)}
+        limits = self._configured(service, names)
         return {**limits, **await _class_rows(session, service, class_name)}
 
 

@@ -1,0 +1,140 @@
+"""Quota benchmark: what a reservation adds to a create, and admissions at the limit edge.
+
+    .venv/bin/python bench/quota_bench.py --url postgresql://postgres@127.0.0.1:5432/postgres
+
+Creates a scratch database on the server (or an SQLite file) and migrates it. A reserved
+create does two things an unreserved one does not, both in the top database: the
+reservation before the forward and its commit after the pod's answer. The first part
+times that pair, one create at a time. The second runs `--clients` concurrent clients on
+one project whose instance limit is `--limit`, each reserving one instance, committing
+it, then deleting it: always at the limit's edge. It counts admissions per second and
+checks that no more than the limit were ever held at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.databases import scratch_database  # noqa: E402
+from tricircle.config import load_config  # noqa: E402
+from tricircle.db.engine import Database  # noqa: E402
+from tricircle.quota.engine import OverQuota, QuotaEngine  # noqa: E402
+from tricircle.quota.resources import COMPUTE  # noqa: E402
+
+SERVER = {"instances": 1, "cores": 1, "ram": 512}
+
+
+def _engine(db: Database, instances: int) -> QuotaEngine:
+    conf = load_config()
+    conf.set_override("instances", instances, "quota")
+    conf.set_override("cores", -1, "quota")
+    conf.set_override("ram", -1, "quota")
+    return QuotaEngine(db, conf)
+
+
+async def empty_transactions(db: Database, samples: int) -> list[float]:
+    """Seconds of one transaction of one ``SELECT 1``: what a round trip costs here now."""
+    timings = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        async with db.session.begin() as session:
+            await session.execute(text("SELECT 1"))
+        timings.append(time.perf_counter() - start)
+    return sorted(timings)
+
+
+async def reserved_create(engine: QuotaEngine, samples: int) -> list[float]:
+    """Seconds of reserve + commit, one create at a time."""
+    timings = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        held = await engine.reserve(COMPUTE, "latency", SERVER)
+        await engine.commit(held, "pod-1")
+        timings.append(time.perf_counter() - start)
+    return sorted(timings)
+
+
+class Edge:
+    """Clients at the limit's edge, and what they were admitted."""
+
+    def __init__(self, engine: QuotaEngine, limit: int) -> None:
+        self.engine, self.limit = engine, limit
+        self.held = self.most_held = self.admitted = self.refused = 0
+
+    async def client(self, until: float) -> None:
+        while time.monotonic() < until:
+            try:
+                reservation = await self.engine.reserve(COMPUTE, "edge", SERVER)
+            except OverQuota:
+                self.refused += 1
+                await asyncio.sleep(0)
+                continue
+            # counted as held from the reservation until before its delete: never more
+            # than the database holds, so more than the limit here is an over-admission
+            self.held += 1
+            self.most_held = max(self.most_held, self.held)
+            await self.engine.commit(reservation, "pod-1")
+            self.admitted += 1
+            self.held -= 1
+            await self.engine.change_usage(COMPUTE, "edge", "pod-1", {"instances": -1})
+
+
+async def _measure(url: str, args: argparse.Namespace) -> None:
+    db = Database(url, pool_size=args.clients, max_overflow=0)
+    try:
+        # a limit that is checked (not unlimited) and never reached
+        far = _engine(db, 10**9)
+        await reserved_create(far, 20)  # warm the pool
+        timings = await reserved_create(far, args.samples)
+        baseline = await empty_transactions(db, args.samples)
+        edge = Edge(_engine(db, args.limit), args.limit)
+        start = time.monotonic()
+        until = start + args.seconds
+        await asyncio.gather(*(edge.client(until) for _ in range(args.clients)))
+        elapsed = time.monotonic() - start
+    finally:
+        await db.dispose()
+    print(
+        f"one empty transaction: p50={1000 * statistics.median(baseline):.2f} ms "
+        f"p99={1000 * baseline[int(0.99 * len(baseline))]:.2f} ms"
+    )
+    print(
+        f"reserved create adds: p50={1000 * statistics.median(timings):.2f} ms "
+        f"p99={1000 * timings[int(0.99 * len(timings))]:.2f} ms (n={len(timings)})"
+    )
+    print(
+        f"at the edge, {args.clients} clients, limit {args.limit}: "
+        f"{edge.admitted / elapsed:.0f} creates/s admitted, {edge.refused / elapsed:.0f}/s "
+        f"refused, most held at once {edge.most_held} "
+        f"({'no over-admission' if edge.most_held <= args.limit else 'OVER-ADMITTED'})"
+    )
+
+
+def main(args: argparse.Namespace) -> None:
+    backend = make_url(args.url).get_backend_name()
+    print(f"backend={backend} python={platform.python_version()} cpus={os.cpu_count()}")
+    with scratch_database(args.url, prefix="tricircle_bench") as url:
+        asyncio.run(_measure(url, args))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--limit", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    main(parser.parse_args())
