@@ -157,6 +157,12 @@ _CENTRAL = [
         help="Seconds a server or volume create waits for its image to be copied into the "
         "chosen pod; beyond it the create is refused (409) saying how far the copy got.",
     ),
+    cfg.ListOpt(
+        "pods_using_top_glance",
+        default=[],
+        help="Pods (by name) whose Nova and Cinder use the top Glance directly: they get no "
+        "copies of images.",
+    ),
     cfg.BoolOpt(
         "image_copy_eagerly",
         default=False,

@@ -16,6 +16,7 @@ from tests.jobs.helpers import eventually
 from tricircle.images import copy as copy_module
 from tricircle.images import transfer
 from tricircle.images.copies import CopyStore
+from tricircle.images.sync import request_sync
 
 
 @pytest.fixture
@@ -206,3 +207,52 @@ async def test_an_image_asking_for_it_is_copied_to_every_pod_its_owner_may_use(
     await eventually(everywhere)
     plain = await upload(demo, "where needed")
     assert await copies_of(admin, plain["id"]) == []
+
+
+async def test_a_pod_using_the_top_glance_gets_no_copy(
+    gateway: Gateway, demo: Client, admin: Client
+) -> None:
+    gateway.conf.set_override("pods_using_top_glance", ["pod1"], "central")
+    image = await upload(demo, "mine")
+    # the pod's Nova reads the top Glance itself: here, the pod is shown the image as is
+    gateway.sim.pods["pod1"].add_image(name="mine", id=image["id"], data=DATA, disk_format="raw")
+    assert (await boot(demo, image["id"], "az1")).status == 202
+    assert await copies_of(admin, image["id"]) == []
+
+
+async def test_drift_in_a_pod_is_repaired_from_the_top(
+    gateway: Gateway, demo: Client, admin: Client
+) -> None:
+    image = await upload(demo, "mine")
+    assert (await boot(demo, image["id"], "az1")).status == 202
+    copy = copy_in(gateway, "pod1", image["id"])
+    assert copy is not None
+    copy.name, copy.visibility = "changed in the pod", "public"
+    copy.properties["added_in_the_pod"] = "x"
+    await request_sync(gateway.services.db, image["id"], None)  # what the reconciler queues
+
+    async def repaired() -> bool:
+        return (copy.name, copy.visibility) == ("mine", "shared") and (
+            "added_in_the_pod" not in copy.properties
+        )
+
+    await eventually(repaired)
+
+
+async def test_a_rebuild_copies_its_new_image_first(gateway: Gateway, demo: Client) -> None:
+    first, second = await upload(demo, "first"), await upload(demo, "second", b"other bytes")
+    reply = await boot(demo, first["id"], "az1")
+    assert reply.status == 202, reply.body
+    server_id = reply.body["server"]["id"]
+
+    async def active() -> bool:
+        reply = await demo.get(f"/compute/v2.1/servers/{server_id}")
+        return reply.body["server"]["status"] == "ACTIVE"
+
+    await eventually(active)
+    reply = await demo.post(
+        f"/compute/v2.1/servers/{server_id}/action", {"rebuild": {"imageRef": second["id"]}}
+    )
+    assert reply.status == 202, reply.body
+    copy = copy_in(gateway, "pod1", second["id"])
+    assert copy is not None and copy.status == "active" and copy.size == len(b"other bytes")

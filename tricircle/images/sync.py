@@ -115,7 +115,8 @@ class ImageSync:
             return 0
         have = {c.pod_id for c in await self.copies.of_image(top["id"])}
         usable = await self.glances.registry.usable(top.get("owner") or "", None)
-        missing = [pod.id for pod in usable if pod.id not in have]
+        sharing = set(self.conf.central.pods_using_top_glance)  # they need no copy
+        missing = [pod.id for pod in usable if pod.id not in have and pod.name not in sharing]
         for pod_id in missing:
             await self.copies.request(top["id"], pod_id, top.get("owner"))
         return len(missing)
