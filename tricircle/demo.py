@@ -81,13 +81,28 @@ async def _admin_token(http: aiohttp.ClientSession, identity_url: str) -> str:
 
 
 async def _seed(gateway: str, identity_url: str, pods: list) -> None:
-    """Registers the pods and creates the flavors through the gateway, as an operator would."""
+    """Registers the pods, creates the flavors and a shared network through the gateway, as
+    an operator would."""
     async with aiohttp.ClientSession() as http:
         headers = {"X-Auth-Token": await _admin_token(http, identity_url)}
         for pod in pods:
             body = {"pod": {"name": pod.name, "region_name": pod.name, "az_name": pod.az}}
             async with http.post(f"{gateway}/v1.0/pods", json=body, headers=headers) as response:
                 response.raise_for_status()
+        # one shared network: a server that names none lands on it, as Nova picks the
+        # only network a project can use
+        network = {"name": "shared", "shared": True}
+        async with http.post(
+            f"{gateway}/network/v2.0/networks", json={"network": network}, headers=headers
+        ) as response:
+            response.raise_for_status()
+            network_id = (await response.json())["network"]["id"]
+        subnet = {"network_id": network_id, "cidr": "10.0.0.0/24", "ip_version": 4}
+        subnet["name"] = "shared-subnet"
+        async with http.post(
+            f"{gateway}/network/v2.0/subnets", json={"subnet": subnet}, headers=headers
+        ) as response:
+            response.raise_for_status()
         for flavor_id, name, ram, vcpus, disk in FLAVORS:
             flavor = {"id": flavor_id, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}
             async with http.post(
@@ -115,12 +130,14 @@ async def run_demo(args: argparse.Namespace) -> int:
         pod.add_image(name="cirros", id=IMAGE_ID)
         pods.append(pod)
     cloud.set_region_endpoints(TOP_REGION, endpoints(gateway_url))
+    central = await cloud.add_central()  # the central Neutron, behind the gateway
 
     conf = load_config()
     conf.set_override("connection", f"sqlite:///{database}", "database")
     conf.set_override("auth_url", cloud.identity_url, "identity")
     conf.set_override("password", "tricircle", "identity")
     conf.set_override("region_name", TOP_REGION, "identity")
+    conf.set_override("network_url", central.url("network"), "central")
     metrics_port = args.metrics_port or args.port + 1
     conf.set_override("metrics_port", metrics_port, "gateway")
     # the seeding's requests are the demo's own: its first screen is the banner alone
@@ -179,9 +196,14 @@ Use it with the openstack CLI:
   export OS_CLOUD=tricircle-demo          # tricircle-admin for the operator
   {openstack} availability zone list
   {openstack} flavor list
-  {openstack} server create --flavor m1.tiny --image cirros --availability-zone az2 vm1
-  {openstack} server list
-  {openstack} server delete vm1
+  {openstack} network create net1
+  {openstack} subnet create --network net1 --subnet-range 10.0.1.0/24 subnet1
+  {openstack} server create --flavor m1.tiny --image cirros --network net1 \\
+      --availability-zone az1 vm1
+  {openstack} server create --flavor m1.tiny --image cirros --network net1 \\
+      --availability-zone az2 vm2
+  {openstack} server list                 # vm1 and vm2: two pods, one network
+  {openstack} server delete vm1 vm2
   {openstack} --os-cloud tricircle-admin tricircle pod list
 
 Rehearse an outage of pod2 (and bring it back with {{"down": null}}):

@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.test_openstack_cli import openstack_cli
 
@@ -50,27 +51,25 @@ async def test_demo_serves_the_openstack_cli_and_stops_on_ctrl_c(tmp_path: Path)
             )
         } == {"az1", "az2"}
         assert len(await openstack_cli(clouds, "tricircle-demo", "flavor", "list")) == 3
-        server = await openstack_cli(
-            clouds,
-            "tricircle-demo",
-            "server",
-            "create",
-            "--flavor",
-            "m1.tiny",
-            "--image",
-            "cirros",
-            "--availability-zone",
-            "az2",
-            "--wait",
-            "vm1",
-        )
-        assert server["status"] == "ACTIVE"
-        assert server["OS-EXT-AZ:availability_zone"] == "az2"
-        listed = await openstack_cli(clouds, "tricircle-demo", "server", "list")
-        assert [s["Name"] for s in listed] == ["vm1"]
-        await openstack_cli(
-            clouds, "tricircle-demo", "server", "delete", "--wait", "vm1", output=False
-        )
+
+        async def cli(*args: str, output: bool = True) -> Any:
+            return await openstack_cli(clouds, "tricircle-demo", *args, output=output)
+
+        # the banner's flow: one network, a server on it in each AZ
+        await cli("network", "create", "net1")
+        await cli("subnet", "create", "--network", "net1", "--subnet-range", "10.0.1.0/24", "s1")
+        boot = ("server", "create", "--flavor", "m1.tiny", "--image", "cirros")
+        servers = [
+            await cli(*boot, "--network", "net1", "--availability-zone", az, "--wait", name)
+            for name, az in (("vm1", "az1"), ("vm2", "az2"))
+        ]
+        assert [s["status"] for s in servers] == ["ACTIVE", "ACTIVE"]
+        assert [s["OS-EXT-AZ:availability_zone"] for s in servers] == ["az1", "az2"]
+        listed = {s["Name"]: s["Networks"] for s in await cli("server", "list")}
+        assert set(listed) == {"vm1", "vm2"}
+        addresses = [listed[name]["net1"][0] for name in ("vm1", "vm2")]
+        assert len(set(addresses)) == 2 and all(a.startswith("10.0.1.") for a in addresses)
+        await cli("server", "delete", "--wait", "vm1", "vm2", output=False)
     finally:
         demo.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(demo.wait(), 20)

@@ -49,7 +49,12 @@ def register_builtin(
     directory = PodDirectory(registry)
     neutrons = configured_neutrons(conf, http, pods, auth, RoutingTable(db), directory)
     if neutrons is not None:
-        network_sync.register(handlers, network_sync.NetworkSync(db, neutrons))
+        network_sync.register(
+            handlers,
+            network_sync.NetworkSync(db, neutrons),
+            interval=conf.jobs.reconcile_interval,
+            grace=conf.jobs.reconcile_grace,
+        )
     glances = configured_glances(conf, http, pods, auth, directory, registry)
     if glances is not None:
         image_jobs.register(handlers, conf, glances, CopyStore(db))

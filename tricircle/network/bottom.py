@@ -28,6 +28,11 @@ RESERVED_DHCP = "reserved_dhcp_port"
 _PROVIDER = ("provider:network_type", "provider:physical_network", "provider:segmentation_id")
 
 
+def dhcp_port_name(pod: PodInfo) -> str:
+    """The central port that reserves the address of the pod's DHCP agent on a subnet."""
+    return f"tricircle-dhcp-{pod.name}"
+
+
 class CannotSpan(Exception):
     """The network's segment cannot exist in the pod (Neutron's 400 to the client)."""
 
@@ -49,6 +54,8 @@ class Bottom:
         routing = self.neutrons.routing
         entry = await routing.in_pod(kind, central["id"], pod.id)
         if entry is not None and entry.bottom_id:
+            if kind == NETWORK:  # in use again: not an unused copy for the reconciler
+                await routing.touch(entry.id)
             return entry.bottom_id
         bottom_id = await find() or await make()
         await routing.add(central["project_id"], kind, central["id"], pod.id, bottom_id)
@@ -101,7 +108,11 @@ class Bottom:
         async def find() -> str | None:
             params = {"network_id": bottom_network, "cidr": subnet["cidr"]}
             found = await self.neutrons.pod_list(pod, "subnets", params)
-            return found[0]["id"] if found else None
+            if not found:
+                return None
+            if found[0]["allocation_pools"]:  # made, but cut short before its pools went
+                await self._without_pools(pod, found[0]["id"])
+            return found[0]["id"]
 
         async def make() -> str:
             body = {
@@ -111,7 +122,6 @@ class Bottom:
                 "cidr": subnet["cidr"],
                 "ip_version": subnet["ip_version"],
                 "gateway_ip": subnet.get("gateway_ip"),
-                "allocation_pools": [],
                 "enable_dhcp": subnet.get("enable_dhcp", True),
                 "dns_nameservers": subnet.get("dns_nameservers") or [],
                 "host_routes": subnet.get("host_routes") or [],
@@ -119,19 +129,26 @@ class Bottom:
             for mode in ("ipv6_ra_mode", "ipv6_address_mode"):
                 if subnet.get(mode):
                     body[mode] = subnet[mode]
-            return await self.neutrons.pod_create(pod, "subnet", body)
+            bottom_id = await self.neutrons.pod_create(pod, "subnet", body)
+            await self._without_pools(pod, bottom_id)
+            return bottom_id
 
         bottom_id = await self._ensure(SUBNET, subnet, pod, find, make)
         if subnet.get("enable_dhcp"):
             await self._dhcp_port(pod, subnet, bottom_network, bottom_id)
         return bottom_id
 
+    async def _without_pools(self, pod: PodInfo, bottom_subnet: str) -> None:
+        """Neutron reads an empty pool list on create as "the default pools"; only an
+        update empties them."""
+        await self.neutrons.pod_update(pod, "subnet", bottom_subnet, {"allocation_pools": []})
+
     async def _dhcp_port(
         self, pod: PodInfo, subnet: dict[str, Any], bottom_network: str, bottom_subnet: str
     ) -> None:
         """The pod's DHCP agent needs an address on a subnet without a pool: one the central
         IPAM reserves for it, named after the pod, which the agent adopts."""
-        name = f"tricircle-dhcp-{pod.name}"
+        name = dhcp_port_name(pod)
         params = {"network_id": subnet["network_id"], "name": name, "device_owner": "network:dhcp"}
         reserved = await self.neutrons.central_list("ports", params)
         if not reserved:

@@ -7,15 +7,24 @@ waited collapse into one run, and a run after a fault simply finishes the work.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
+from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
 from tricircle.jobs.policy import PermanentError, RetryableError
 from tricircle.jobs.queue import enqueue
 from tricircle.jobs.registry import JobContext, Registry
 from tricircle.kit.central import CentralUnavailable
-from tricircle.network.bottom import NETWORK, PORT, SECURITY_GROUP, SUBNET, Bottom
+from tricircle.network.bottom import (
+    NETWORK,
+    PORT,
+    SECURITY_GROUP,
+    SUBNET,
+    Bottom,
+    dhcp_port_name,
+)
 from tricircle.network.neutrons import NeutronRefused, Neutrons
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
@@ -24,9 +33,11 @@ LOG = logging.getLogger(__name__)
 
 SYNC = "network_sync"  # resource: (network|subnet|port|security_group, central id)
 MEMBERS = "group_members"  # resource: (security_group, the group whose members changed)
-SERVER_PORTS = "server_ports"  # resource: (server, its id); payload: its central ports
+RELEASE = "release_port"  # resource: (port, central id); payload: the server that let it go
 # a port the gateway made for a server (from a network) goes with it, as Nova's do
 MADE_FOR_SERVER = "tricircle-made-for-server"
+
+RECONCILE = "network_reconcile"  # periodic: drift repaired, unused copies removed
 
 COLLECTIONS = {
     NETWORK: "networks",
@@ -89,6 +100,8 @@ class NetworkSync:
         changes = {
             k: central[k] for k in _MIRRORED[kind] if k in central and copy.get(k) != central[k]
         }
+        if kind == SUBNET and copy.get("allocation_pools"):
+            changes["allocation_pools"] = []  # every address comes from the central IPAM
         if kind == PORT:
             changes.update(await self._port_changes(pod, central, copy))
         if changes:
@@ -123,6 +136,54 @@ class NetworkSync:
                 changes["security_groups"] = groups
         return changes
 
+    async def reconcile(self, grace: float) -> dict[str, Any]:
+        """Every copy converged again (a rule removed in a pod comes back, a subnet changed
+        in a pod is put back), then the copies that no port needs any more removed."""
+        converged = 0
+        for kind in (SECURITY_GROUP, PORT, SUBNET, NETWORK):
+            for central_id in await self.neutrons.routing.distinct_top_ids(kind):
+                try:
+                    await self.converge(kind, central_id)
+                except (NeutronRefused, PodUnavailable, CentralUnavailable) as exc:
+                    LOG.warning("%s %s not converged: %s", kind, central_id, exc)
+                    continue
+                converged += 1
+        cutoff = utcnow() - dt.timedelta(seconds=grace)
+        removed = await self._prune(NETWORK, "network_id", cutoff)
+        removed += await self._prune(SECURITY_GROUP, "security_groups", cutoff)
+        return {"converged": converged, "removed": removed}
+
+    async def _prune(self, kind: str, port_field: str, cutoff: dt.datetime) -> int:
+        """Removes the copies of `kind` that no port in their pod uses (those recorded
+        before `cutoff`: a newer one may be for a boot under way)."""
+        removed = 0
+        for entry in await self.neutrons.routing.older_than(kind, cutoff):
+            pod = await self.neutrons.directory.get(entry.pod_id)
+            if pod is None or entry.bottom_id is None:
+                continue
+            ports = await self.neutrons.pod_list(pod, "ports", {port_field: entry.bottom_id})
+            if any(not p.get("device_owner", "").startswith("network:") for p in ports):
+                continue
+            if kind == NETWORK:  # its subnets and DHCP port go with it
+                await self._drop_dhcp_reservations(pod, entry.top_id)
+                subnets = await self.neutrons.pod_list(
+                    pod, "subnets", {"network_id": entry.bottom_id}
+                )
+                going = {SUBNET: [s["id"] for s in subnets], PORT: [p["id"] for p in ports]}
+            else:
+                going = {}
+            await self.neutrons.pod_delete(pod, kind, entry.bottom_id)
+            await self.neutrons.routing.remove(entry.id)
+            for going_kind, bottom_ids in going.items():
+                await self.neutrons.routing.forget_copies(going_kind, pod.id, bottom_ids)
+            removed += 1
+        return removed
+
+    async def _drop_dhcp_reservations(self, pod: PodInfo, network_id: str) -> None:
+        params = {"network_id": network_id, "name": dhcp_port_name(pod)}
+        for port in await self.neutrons.central_list("ports", params):
+            await self.neutrons.central_call("DELETE", f"/v2.0/ports/{port['id']}")
+
     async def members_changed(self, group_id: str) -> dict[str, Any]:
         """The groups whose rules admit `group_id`'s members converge again."""
         rules = await self.neutrons.central_list(
@@ -134,26 +195,17 @@ class NetworkSync:
                 await request_sync(self.db, SECURITY_GROUP, group, None)
         return {"groups": len(groups)}
 
-    async def release_server_ports(self, server_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """After a server is gone from its pod: its copies of ports go; the ports made for
-        it go too, the others are free again (as Nova leaves them)."""
-        pod = await self.neutrons.directory.get(payload["pod_id"])
-        if pod is not None:
-            shown = await self.neutrons.pods.request(
-                pod,
-                "compute",
-                "GET",
-                f"/servers/{server_id}",
-                token=await self.neutrons.auth.token(),
-            )
-            if shown.status != 404:
-                raise RetryableError(f"server {server_id} is still in pod {pod.name}", 1.0)
+    async def release_ports(self, server_id: str, port_ids: list[str]) -> dict[str, Any]:
+        """Ports a server let go of (deleted, or an interface detached): once the pod's
+        Nova unplugged them, their copies go; the ports made for the server go too, the
+        others are free again (as Nova leaves them)."""
         groups: set[str] = set()
-        for port_id in payload.get("ports", []):
+        for port_id in port_ids:
             for entry in await self.neutrons.routing.find(PORT, port_id):
-                copy_pod = await self.neutrons.directory.get(entry.pod_id)
-                if copy_pod is not None and entry.bottom_id:
-                    await self.neutrons.pod_delete(copy_pod, PORT, entry.bottom_id)
+                pod = await self.neutrons.directory.get(entry.pod_id)
+                if pod is not None and entry.bottom_id:
+                    await self._unplugged(pod, entry.bottom_id, server_id)
+                    await self.neutrons.pod_delete(pod, PORT, entry.bottom_id)
                 await self.neutrons.routing.remove(entry.id)
             port = await self.neutrons.central_get("ports", port_id)
             if port is None:
@@ -163,12 +215,16 @@ class NetworkSync:
                 await self.neutrons.central_call("DELETE", f"/v2.0/ports/{port_id}")
             else:
                 free = {"device_id": "", "device_owner": "", "binding:host_id": ""}
-                await self.neutrons.central_call(
-                    "PUT", f"/v2.0/ports/{port_id}", json={"port": free}
-                )
+                path = f"/v2.0/ports/{port_id}"
+                await self.neutrons.central_call("PUT", path, json={"port": free})
         for group in groups:
             await request_members(self.db, group)
-        return {"ports": len(payload.get("ports", []))}
+        return {"ports": len(port_ids)}
+
+    async def _unplugged(self, pod: PodInfo, bottom_id: str, server_id: str) -> None:
+        answer = await self.neutrons.pod_call(pod, "GET", f"/v2.0/ports/{bottom_id}")
+        if answer.ok and answer.json()["port"].get("device_id") == server_id:
+            raise RetryableError(f"port {bottom_id} is still plugged into {server_id}", 1.0)
 
 
 async def request_members(db: Database, group_id: str) -> None:
@@ -188,7 +244,7 @@ def _retryable(exc: Exception) -> Exception:
     return RetryableError(str(exc))
 
 
-def register(registry: Registry, sync: NetworkSync) -> None:
+def register(registry: Registry, sync: NetworkSync, *, interval: float, grace: float) -> None:
     async def guarded(work: Any) -> dict[str, Any]:
         try:
             return await work
@@ -201,9 +257,14 @@ def register(registry: Registry, sync: NetworkSync) -> None:
     async def members(ctx: JobContext) -> dict[str, Any]:
         return await guarded(sync.members_changed(ctx.job.resource_id))
 
-    async def server_ports(ctx: JobContext) -> dict[str, Any]:
-        return await guarded(sync.release_server_ports(ctx.job.resource_id, ctx.job.payload))
+    async def release(ctx: JobContext) -> dict[str, Any]:
+        server_id = ctx.job.payload["server_id"]
+        return await guarded(sync.release_ports(server_id, [ctx.job.resource_id]))
+
+    async def reconcile(_ctx: JobContext) -> dict[str, Any]:
+        return await sync.reconcile(grace)
 
     registry.register(SYNC, converge)
+    registry.register(RECONCILE, reconcile, every=interval)
     registry.register(MEMBERS, members)
-    registry.register(SERVER_PORTS, server_ports)
+    registry.register(RELEASE, release)

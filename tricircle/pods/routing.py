@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import Select, func, select, update
@@ -129,19 +130,51 @@ class RoutingTable:
         async with self._db.session() as session:
             return (await session.scalars(query)).all()
 
-    async def known_bottom_ids(
+    async def tops_by_bottom(
         self, resource_type: str, pod_id: str, bottom_ids: Sequence[str]
-    ) -> set[str]:
-        """Those of `bottom_ids` that are copies the gateway recorded in the pod."""
+    ) -> dict[str, str]:
+        """bottom id -> top id, for those of `bottom_ids` that are recorded copies in the pod."""
         if not bottom_ids:
-            return set()
-        query = select(RoutingEntry.bottom_id).where(
+            return {}
+        query = select(RoutingEntry.bottom_id, RoutingEntry.top_id).where(
             RoutingEntry.resource_type == resource_type,
             RoutingEntry.pod_id == pod_id,
             RoutingEntry.bottom_id.in_(list(bottom_ids)),
         )
         async with self._db.session() as session:
-            return {b for b in (await session.scalars(query)).all() if b}
+            return {bottom: top for bottom, top in (await session.execute(query)).all() if bottom}
+
+    async def forget_copies(
+        self, resource_type: str, pod_id: str, bottom_ids: Sequence[str]
+    ) -> None:
+        """Drops the entries of copies the pod no longer has."""
+        for bottom_id, top_id in (
+            await self.tops_by_bottom(resource_type, pod_id, bottom_ids)
+        ).items():
+            entry = await self.in_pod(resource_type, top_id, pod_id)
+            if entry is not None and entry.bottom_id == bottom_id:
+                await self.remove(entry.id)
+
+    async def distinct_top_ids(self, resource_type: str) -> list[str]:
+        """Every top resource of a type that has a copy somewhere."""
+        query = select(RoutingEntry.top_id).where(RoutingEntry.resource_type == resource_type)
+        async with self._db.session() as session:
+            return list((await session.scalars(query.distinct())).all())
+
+    async def older_than(self, resource_type: str, cutoff: dt.datetime) -> Sequence[RoutingEntry]:
+        """The copies of a type recorded (or last used) before `cutoff`."""
+        query = select(RoutingEntry).where(
+            RoutingEntry.resource_type == resource_type, RoutingEntry.updated_at < cutoff
+        )
+        async with self._db.session() as session:
+            return (await session.scalars(query.order_by(RoutingEntry.id))).all()
+
+    async def touch(self, entry_id: int) -> None:
+        """Marks a copy as used now (kept from the reconciler's removal of unused ones)."""
+        async with self._db.session.begin() as session:
+            await session.execute(
+                update(RoutingEntry).where(RoutingEntry.id == entry_id).values(updated_at=utcnow())
+            )
 
     async def pods_holding(
         self, resource_type: str | Sequence[str], project_id: str | None

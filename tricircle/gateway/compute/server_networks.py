@@ -21,9 +21,9 @@ from tricircle.jobs.queue import enqueue
 from tricircle.kit.calls import version_of
 from tricircle.kit.central import call_central
 from tricircle.kit.microversions import Version
-from tricircle.network.bottom import Bottom, CannotSpan
+from tricircle.network.bottom import PORT, Bottom, CannotSpan
 from tricircle.network.neutrons import NeutronRefused, Neutrons
-from tricircle.network.sync import MADE_FOR_SERVER, SERVER_PORTS, request_members
+from tricircle.network.sync import MADE_FOR_SERVER, RELEASE, request_members
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, bad_request, conflict
@@ -242,19 +242,11 @@ async def plugged_ports(request: web.Request, server_id: str) -> list[str] | Non
     return [p["id"] for p in ports]
 
 
-async def release_after_delete(
-    request: web.Request, pod: PodInfo, server_id: str, ports: list[str]
-) -> None:
-    """Once the pod has deleted the server, a job frees its ports (tricircle.network.sync)."""
-    if not ports:
-        return
-    payload = {"pod_id": pod.id, "ports": ports}
+async def release_later(request: web.Request, server_id: str, ports: list[str]) -> None:
+    """Ports the server lets go of (deleted, or detached) are freed by job once its pod's
+    Nova unplugged them (tricircle.network.sync)."""
+    project_id = context_of(request).project_id
     async with services_of(request).db.session.begin() as session:
-        await enqueue(
-            session,
-            SERVER_PORTS,
-            "server",
-            server_id,
-            project_id=context_of(request).project_id,
-            payload=payload,
-        )
+        for port_id in ports:
+            payload = {"server_id": server_id}
+            await enqueue(session, RELEASE, PORT, port_id, project_id=project_id, payload=payload)

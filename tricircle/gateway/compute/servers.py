@@ -10,21 +10,22 @@ from aiohttp import web
 
 from tricircle.gateway.compute.copies import ensure_flavor, ensure_keypair, find_keypair
 from tricircle.gateway.compute.flavors import visible_flavor
-from tricircle.gateway.compute.server_quota import boot_reserved, quota_follows
+from tricircle.gateway.compute.interfaces import interfaces
 from tricircle.gateway.compute.server_networks import (
     bottom_networks,
     bound,
     plugged_ports,
     release,
-    release_after_delete,
+    release_later,
     requested_ports,
 )
+from tricircle.gateway.compute.server_quota import boot_reserved, quota_follows
 from tricircle.gateway.image import resolve_image
 from tricircle.gateway.image.snapshots import register_snapshot
 from tricircle.gateway.volume.volumes import SNAPSHOTS, VOLUMES
 from tricircle.kit.calls import call_pod, relay, taken
 from tricircle.kit.placement import create_in_az
-from tricircle.kit.routed import RoutedResource, find_route, forward_routed
+from tricircle.kit.routed import RoutedResource, find_route
 from tricircle.listing import sort_index
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
@@ -247,10 +248,9 @@ async def server(request: web.Request) -> web.Response:
     server_id = request.match_info["server_id"]
     deleted = request.method == "DELETE"
     ports = await plugged_ports(request, server_id) if deleted else None
-    pod = (await find_route(request, SERVERS, server_id))[1] if ports else None
     answer = await quota_follows(request, SERVERS, server_id)
-    if pod is not None and ports and answer.status == 204:
-        await release_after_delete(request, pod, server_id, ports)
+    if ports and answer.status == 204:
+        await release_later(request, server_id, ports)
     if request.method == "PUT" and answer.status == 200 and isinstance(answer.body, bytes):
         # a rename moves the server in lists by name: the index follows
         await _record_shown(request, server_id, answer.body)
@@ -271,6 +271,9 @@ async def _record_shown(request: web.Request, server_id: str, body: bytes) -> No
 async def server_subresource(request: web.Request) -> web.Response:
     """Actions, metadata, ips, os-volume_attachments, os-interface, tags, ...: to the pod."""
     tail, server_id = request.match_info["tail"], request.match_info["server_id"]
+    answered = await interfaces(request, SERVERS, server_id, tail)
+    if answered is not None:
+        return answered
     if tail == "os-volume_attachments" and request.method == "POST":
         await _same_pod_attach(request, server_id)
     elif tail == "action" and request.method == "POST":

@@ -39,7 +39,7 @@ async def neutron(request: web.Request) -> web.StreamResponse:
         if refusal is not None:
             return refusal
     answer = await pass_on(request, neutrons.central, NETWORK)
-    if watch is not None and 200 <= answer.status < 300 and isinstance(answer, web.Response):
+    if watch is not None and 200 <= answer.status < 300:
         await watch.after(answer)
     return answer
 

@@ -73,7 +73,7 @@ class Watch:
             return await self._refuse_if_used_in_a_pod(write.object_id)
         return None
 
-    async def after(self, answer: web.Response) -> None:
+    async def after(self, answer: web.StreamResponse) -> None:
         write, db = self.write, services_of(self.request).db
         project_id = context_of(self.request).project_id
         body = _json(answer)
@@ -97,7 +97,7 @@ class Watch:
             if pod is None or entry.bottom_id is None:
                 continue
             ports = await self.neutrons.pod_list(pod, "ports", {"network_id": entry.bottom_id})
-            ours = await self.neutrons.routing.known_bottom_ids(
+            ours = await self.neutrons.routing.tops_by_bottom(
                 PORT, pod.id, [p["id"] for p in ports]
             )
             foreign = [
@@ -115,8 +115,9 @@ class Watch:
         return None
 
 
-def _json(answer: web.Response) -> Any:
-    if not isinstance(answer.body, bytes) or not answer.body:
+def _json(answer: web.StreamResponse) -> Any:
+    """A JSON answer's body (pass_on reads those); None for any other."""
+    if not isinstance(answer, web.Response) or not isinstance(answer.body, bytes):
         return None
     try:
         return msgspec.json.decode(answer.body)
