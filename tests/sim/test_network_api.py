@@ -343,3 +343,19 @@ async def test_a_refused_port_update_changes_nothing(member):
     assert (await member.ok("GET", path))["port"] == port
     taken = await member.make("port", network_id=net["id"], fixed_ips=wanted)
     assert taken["fixed_ips"] == wanted  # the refused update did not hold it
+
+
+async def test_port_filters(member):
+    net, sub = await net_with_subnet(member, "10.3.0.0/24")
+    ips = [[{"subnet_id": sub["id"], "ip_address": f"10.3.0.{n}"}] for n in (15, 25)]
+    ports = [await member.make("port", network_id=net["id"], fixed_ips=f) for f in ips]
+
+    async def found(query: str) -> list[str]:
+        return [p["id"] for p in (await member.ok("GET", f"/ports?{query}"))["ports"]]
+
+    assert await found("fixed_ips=ip_address%3D10.3.0.25") == [ports[1]["id"]]
+    assert await found("fixed_ips=ip_address_substr%3D0.1") == [ports[0]["id"]]
+    assert len(await found(f"fixed_ips=subnet_id%3D{sub['id']}")) == 2
+    assert await found("admin_state_up=False") == []
+    assert await member.error("GET", "/ports?admin_state_up=yes") == (400, "InvalidInput")
+    assert await member.error("GET", "/ports?allowed_address_pairs=x") == (400, "HTTPBadRequest")

@@ -21,7 +21,11 @@ class Attributes:
     admin_set: frozenset[str] = frozenset()  # settable by admins only
     admin_view: frozenset[str] = frozenset()  # shown to admins only
     readonly: frozenset[str] = frozenset()  # shown, never set
-    extra_filters: frozenset[str] = frozenset()  # filterable though not in the body
+    unfilterable: frozenset[str] = frozenset()  # shown, refused as list filters
+
+    @property
+    def filterable(self) -> frozenset[str]:
+        return self.known - self.unfilterable - {"created_at", "updated_at"}
 
     @property
     def known(self) -> frozenset[str]:
@@ -100,6 +104,10 @@ NETWORK = Attributes(
     readonly=frozenset(
         {"subnets", "availability_zones", "ipv4_address_scope", "ipv6_address_scope"}
     ),
+    unfilterable=frozenset(
+        {"subnets", "availability_zones", "availability_zone_hints", "ipv4_address_scope",
+         "ipv6_address_scope"}
+    ),
 )  # fmt: skip
 
 SUBNET = Attributes(
@@ -119,6 +127,7 @@ SUBNET = Attributes(
         }
     ),
     readonly=frozenset({"router:external"}),
+    unfilterable=frozenset({"allocation_pools", "dns_nameservers", "host_routes"}),
 )  # fmt: skip
 
 PORT = Attributes(
@@ -142,7 +151,9 @@ PORT = Attributes(
     admin_set=frozenset({"binding:host_id", "binding:profile"}),
     admin_view=BINDING,
     readonly=frozenset({"binding:vif_type", "binding:vif_details"}),
-    extra_filters=frozenset({"ip_address", "subnet_id"}),
+    unfilterable=frozenset(
+        {"allowed_address_pairs", "extra_dhcp_opts", "binding:profile", "binding:vif_details"}
+    ),
 )  # fmt: skip
 
 SECURITY_GROUP = Attributes(
@@ -150,6 +161,7 @@ SECURITY_GROUP = Attributes(
     create=frozenset({"name", "description", "stateful", "tags"}),
     update=frozenset({"name", "description", "stateful"}),
     readonly=frozenset({"security_group_rules", "shared"}),
+    unfilterable=frozenset({"security_group_rules", "stateful"}),
 )
 
 SECURITY_GROUP_RULE = Attributes(
@@ -180,6 +192,10 @@ ROUTER = Attributes(
     admin_set=frozenset({"distributed", "ha"}),
     admin_view=frozenset({"distributed", "ha"}),
     readonly=frozenset({"availability_zones"}),
+    unfilterable=frozenset(
+        {"external_gateway_info", "routes", "availability_zones", "availability_zone_hints",
+         "flavor_id"}
+    ),
 )  # fmt: skip
 
 FLOATING_IP = Attributes(
@@ -193,4 +209,5 @@ FLOATING_IP = Attributes(
     update=frozenset({"port_id", "fixed_ip_address", "description"}),
     admin_set=frozenset({"floating_ip_address"}),
     readonly=frozenset({"router_id", "port_details"}),
+    unfilterable=frozenset({"port_details"}),
 )  # fmt: skip

@@ -85,9 +85,8 @@ class Collection:
             for i in self.items(request).values()
             if self.visible(state, context, i)
         ]
-        filterable = self.attributes.known | self.attributes.extra_filters
-        items = listing.filtered(shown, query, filterable)
-        keys = listing.sort_keys(query, filterable)
+        items = listing.filtered(shown, query, self.attributes.filterable)
+        keys = listing.sort_keys(query, self.attributes.known)
         limit = listing.limit_of(query)
         marker = None
         if "marker" in query and limit:  # Neutron reads a marker only with a limit

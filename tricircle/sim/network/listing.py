@@ -13,6 +13,13 @@ from multidict import MultiDict, MultiDictProxy
 from tricircle.sim.http import SimError, sort_items
 
 TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")
+# Filters Neutron converts to booleans (and refuses when they are not one).
+BOOLEANS = frozenset(
+    {
+        "admin_state_up", "shared", "router:external", "port_security_enabled", "is_default",
+        "qinq", "vlan_transparent", "enable_dhcp", "belongs_to_default_sg", "distributed", "ha",
+    }
+)  # fmt: skip
 PAGING = ("fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse")
 
 Key = tuple[Callable[[dict[str, Any]], Any], bool]
@@ -36,21 +43,39 @@ def filtered(
 
 
 def _attribute_test(name: str, values: list[str]) -> Callable[[dict[str, Any]], bool]:
+    if name in BOOLEANS:
+        truths = {_boolean(v) for v in values}
+        return lambda item: item.get(name) in truths
     wanted = set(values)
 
     def test(item: dict[str, Any]) -> bool:
         value = item.get(name)
-        if name == "fixed_ips":  # ?fixed_ips=ip_address=10.0.0.5 or subnet_id=...
-            pairs = {f"{k}={ip[k]}" for ip in value or [] for k in ("ip_address", "subnet_id")}
-            return bool(pairs & wanted)
+        if name == "fixed_ips":  # ?fixed_ips=ip_address=10.0.0.5, subnet_id=, ip_address_substr=
+            return any(_fixed_ip_matches(ip, w) for ip in value or [] for w in wanted)
         return bool(_as_text(value) & wanted)
 
     return test
 
 
+def _fixed_ip_matches(ip: dict[str, str], wanted: str) -> bool:
+    key, _, text = wanted.partition("=")
+    if key == "ip_address_substr":
+        return text in ip["ip_address"]
+    return ip.get(key) == text
+
+
+def _boolean(value: str) -> bool:
+    text = value.lower()
+    if text in ("true", "1", "false", "0"):
+        return text in ("true", "1")
+    raise SimError(
+        400,
+        f"Invalid input for operation: '{value}' cannot be converted to boolean.",
+        kind="InvalidInput",
+    )
+
+
 def _as_text(value: Any) -> set[str]:
-    if isinstance(value, bool):
-        return {str(value), str(value).lower(), "1" if value else "0"}
     if isinstance(value, list):
         return {str(v) for v in value}
     return {"" if value is None else str(value)}
