@@ -359,3 +359,28 @@ async def test_port_filters(member):
     assert await found("admin_state_up=False") == []
     assert await member.error("GET", "/ports?admin_state_up=yes") == (400, "InvalidInput")
     assert await member.error("GET", "/ports?allowed_address_pairs=x") == (400, "HTTPBadRequest")
+
+
+async def test_values_are_converted_or_refused_as_neutron_does(member):
+    net = await member.make("network", name="n", admin_state_up="True", mtu="1400")
+    assert (net["admin_state_up"], net["mtu"]) == (True, 1400)
+    for body, error in (
+        ({"admin_state_up": "yes"}, "InvalidInput"),
+        ({"mtu": "big"}, "InvalidInput"),
+        ({"name": 5}, "HTTPBadRequest"),
+        ({"description": "d" * 256}, "HTTPBadRequest"),
+    ):
+        assert await member.error("POST", "/networks", {"network": body}) == (400, error)
+    subnet = {"network_id": "nope", "cidr": "10.0.0.0/24", "ip_version": 4}
+    assert await member.error("POST", "/subnets", {"subnet": subnet}) == (400, "HTTPBadRequest")
+    assert await member.error("PATCH", "/networks") == (405, "HTTPMethodNotAllowed")
+
+
+async def test_bulk_create_is_all_or_nothing(member):
+    body = {"networks": [{"name": "b1"}, {"name": "b2"}]}
+    status, data = await member.call("POST", "/networks", body)
+    assert (status, [n["name"] for n in data["networks"]]) == (201, ["b1", "b2"])
+    body = {"networks": [{"name": "b3"}, {"name": "b4", "bogus": 1}]}
+    assert await member.error("POST", "/networks", body) == (400, "HTTPBadRequest")
+    names = {n["name"] for n in (await member.ok("GET", "/networks"))["networks"]}
+    assert names == {"b1", "b2"}

@@ -16,6 +16,7 @@ from tricircle.sim.network.attributes import Attributes
 from tricircle.sim.network.errors import not_found
 from tricircle.sim.network.standard import touch
 from tricircle.sim.network.store import NetworkState
+from tricircle.sim.network.validation import converted
 from tricircle.sim.service import ctx, pod_of
 
 Creator = Callable[[NetworkState, Context, dict[str, Any]], dict[str, Any]]
@@ -104,17 +105,34 @@ class Collection:
         return json_response({self.singular: listing.fields_of(item, fields)})
 
     async def body(self, request: web.Request) -> dict[str, Any]:
-        body = await read_json(request, "Body contains invalid data")
-        spec = body.get(self.singular) if isinstance(body, dict) else None
-        if not isinstance(spec, dict):
-            raise SimError(
-                400, f"Unable to find '{self.singular}' in request body", kind="HTTPBadRequest"
-            )
-        return spec
+        return object_in(await read_json(request, "Body contains invalid data"), self.singular)
 
     async def post(self, request: web.Request) -> web.Response:
-        spec = await self.body(request)
-        context = ctx(request)
+        """One resource, or several at once under the plural key (Neutron's bulk create:
+        all or none)."""
+        body = await read_json(request, "Body contains invalid data")
+        state, context = state_of(request), ctx(request)
+        if not (isinstance(body, dict) and isinstance(body.get(self.plural), list)):
+            item = self._create_one(context, state, object_in(body, self.singular))
+            return json_response({self.singular: self.view(state, context, item, True)}, 201)
+        made: list[dict[str, Any]] = []
+        try:
+            for spec in body[self.plural]:
+                made.append(
+                    self._create_one(
+                        context, state, object_in({self.singular: spec}, self.singular)
+                    )
+                )
+        except SimError:
+            for item in reversed(made):
+                self.delete(state, context, item)
+            raise
+        views = [self.view(state, context, item, True) for item in made]
+        return json_response({self.plural: views}, 201)
+
+    def _create_one(
+        self, context: Context, state: NetworkState, spec: dict[str, Any]
+    ) -> dict[str, Any]:
         self.attributes.check_create(context, spec)
         owner = spec.get("project_id") or spec.get("tenant_id")
         if owner and owner != context.project_id and not context.is_admin:
@@ -124,10 +142,7 @@ class Collection:
                 "authenticated project in request requires admin privileges",
                 kind="HTTPForbidden",
             )
-        item = self.create(state_of(request), context, spec)
-        return json_response(
-            {self.singular: self.view(state_of(request), context, item, True)}, 201
-        )
+        return self.create(state, context, converted(spec))
 
     async def put(self, request: web.Request) -> web.Response:
         item = self.get(request)
@@ -135,7 +150,7 @@ class Collection:
         context = ctx(request)
         self.attributes.check_update(context, spec)
         check_revision(request, item)
-        self.update(state_of(request), context, item, spec)
+        self.update(state_of(request), context, item, converted(spec))
         touch(item)
         return json_response({self.singular: self.view(state_of(request), context, item)})
 
@@ -152,6 +167,17 @@ class Collection:
         router.add_get(base + "/{id}", self.show)
         router.add_put(base + "/{id}", self.put)
         router.add_delete(base + "/{id}", self.remove)
+
+
+def object_in(body: Any, key: str) -> dict[str, Any]:
+    """The body's object under `key`, in Neutron's words when it is not there."""
+    if not isinstance(body, dict):
+        raise SimError(400, "Body contains invalid data", kind="HTTPBadRequest")
+    if key not in body:
+        raise SimError(400, f"Unable to find '{key}' in request body", kind="HTTPBadRequest")
+    if not isinstance(body[key], dict):
+        raise SimError(400, f"Object '{key}' contains invalid data", kind="HTTPBadRequest")
+    return body[key]
 
 
 def check_revision(request: web.Request, item: dict[str, Any]) -> None:

@@ -23,9 +23,11 @@ NOT_FOUND = {
 
 
 def render_neutron_error(request: web.Request, err: SimError) -> web.Response:
-    message = err.message
-    if err.status == 500:
-        message = "Request Failed: internal server error while processing your request."
+    message = {
+        405: "The server could not comply with the request since it is either malformed or "
+        "otherwise incorrect.",
+        500: "Request Failed: internal server error while processing your request.",
+    }.get(err.status, err.message)
     return json_response(neutron_error(err.status, message, err.kind), err.status, err.headers)
 
 

@@ -11,15 +11,9 @@ from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 
 from tricircle.sim.http import SimError, sort_items
+from tricircle.sim.network.validation import BOOLEANS, to_boolean
 
 TAG_FILTERS = ("tags", "tags-any", "not-tags", "not-tags-any")
-# Filters Neutron converts to booleans (and refuses when they are not one).
-BOOLEANS = frozenset(
-    {
-        "admin_state_up", "shared", "router:external", "port_security_enabled", "is_default",
-        "qinq", "vlan_transparent", "enable_dhcp", "belongs_to_default_sg", "distributed", "ha",
-    }
-)  # fmt: skip
 PAGING = ("fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse")
 
 Key = tuple[Callable[[dict[str, Any]], Any], bool]
@@ -44,7 +38,7 @@ def filtered(
 
 def _attribute_test(name: str, values: list[str]) -> Callable[[dict[str, Any]], bool]:
     if name in BOOLEANS:
-        truths = {_boolean(v) for v in values}
+        truths = {to_boolean(v) for v in values}
         return lambda item: item.get(name) in truths
     wanted = set(values)
 
@@ -62,17 +56,6 @@ def _fixed_ip_matches(ip: dict[str, str], wanted: str) -> bool:
     if key == "ip_address_substr":
         return text in ip["ip_address"]
     return ip.get(key) == text
-
-
-def _boolean(value: str) -> bool:
-    text = value.lower()
-    if text in ("true", "1", "false", "0"):
-        return text in ("true", "1")
-    raise SimError(
-        400,
-        f"Invalid input for operation: '{value}' cannot be converted to boolean.",
-        kind="InvalidInput",
-    )
 
 
 def _as_text(value: Any) -> set[str]:

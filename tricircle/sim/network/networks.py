@@ -7,8 +7,9 @@ from typing import Any
 from tricircle.sim.http import Context, SimError
 from tricircle.sim.network.attributes import NETWORK, PROVIDER
 from tricircle.sim.network.collection import Collection, owner
-from tricircle.sim.network.segments import PHYSNET, SEG_ID, TYPE, invalid_input
+from tricircle.sim.network.segments import PHYSNET, SEG_ID, TYPE
 from tricircle.sim.network.store import AUTO_DELETED_OWNERS, NetworkState, segment_of
+from tricircle.sim.network.validation import invalid_input
 
 
 def _visible(state: NetworkState, context: Context, net: dict[str, Any]) -> bool:

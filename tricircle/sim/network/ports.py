@@ -4,14 +4,14 @@ port security, allowed address pairs and host binding; Nova's own ports go throu
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from tricircle.sim.http import Context, SimError
 from tricircle.sim.network.attributes import PORT, policy_refusal
 from tricircle.sim.network.collection import Collection, owner, require, usable_network
 from tricircle.sim.network.store import NetworkState, mac_in_use
-from tricircle.sim.network.subnets import bad_attribute, parse_ip
+from tricircle.sim.network.subnets import parse_ip
+from tricircle.sim.network.validation import bad_attribute, check_uuid
 
 _MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
 ROUTER_OWNERS = ("network:router_interface", "network:router_gateway", "network:floatingip")
@@ -36,13 +36,6 @@ def _fixed_ips(value: Any) -> list[dict[str, Any]]:
         if "ip_address" in ip:
             parse_ip("fixed_ips", ip["ip_address"])
     return value
-
-
-def check_uuid(name: str, value: Any) -> None:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        raise bad_attribute(name, f"'{value}' is not a valid UUID") from None
 
 
 def _mac(value: Any) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tricircle.sim.http import SimError
+from tricircle.sim.network.validation import integer, invalid_input
 
 TYPE = "provider:network_type"
 PHYSNET = "provider:physical_network"
@@ -19,10 +20,6 @@ MAX_VLAN = 4094
 MAX_VNI = 2**24 - 1
 
 Segment = tuple[str, str | None, int | None]  # (network type, physical network, segmentation id)
-
-
-def invalid_input(message: str) -> SimError:
-    return SimError(400, f"Invalid input for operation: {message}.", kind="InvalidInput")
 
 
 @dataclass
@@ -44,7 +41,7 @@ class SegmentPool:
             raise invalid_input("network_type required")
         physnet, seg_id = spec.get(PHYSNET), spec.get(SEG_ID)
         if seg_id is not None:
-            seg_id = _integer(seg_id)
+            seg_id = integer(seg_id)
         if kind == "flat":
             segment = self._flat(physnet, seg_id)
         elif kind == "vlan":
@@ -129,10 +126,3 @@ class SegmentPool:
 def _check_range(seg_id: int, maximum: int) -> None:
     if not 1 <= seg_id <= maximum:
         raise invalid_input(f"segmentation_id out of range (1 through {maximum})")
-
-
-def _integer(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise invalid_input(f"'{value}' is not an integer") from None

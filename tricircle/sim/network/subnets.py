@@ -11,13 +11,8 @@ from tricircle.sim.http import Context, SimError
 from tricircle.sim.network.attributes import SUBNET
 from tricircle.sim.network.collection import Collection, owner, require, usable_network
 from tricircle.sim.network.ipam import Cidr
-from tricircle.sim.network.segments import invalid_input
 from tricircle.sim.network.store import AUTO_DELETED_OWNERS, NetworkState, default_pools
-
-
-def bad_attribute(name: str, reason: str) -> SimError:
-    """The API layer's refusal of an attribute's value."""
-    return SimError(400, f"Invalid input for {name}. Reason: {reason}.", kind="HTTPBadRequest")
+from tricircle.sim.network.validation import bad_attribute, invalid_input
 
 
 def _visible(state: NetworkState, context: Context, subnet: dict[str, Any]) -> bool:
@@ -109,8 +104,6 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
             403, "rule:create_subnet is disallowed by policy", kind="PolicyNotAuthorized"
         )
     cidr = parse_cidr(spec["cidr"])
-    if spec["ip_version"] not in (4, 6):
-        raise bad_attribute("ip_version", f"{spec['ip_version']} is not in [4, 6]")
     if cidr.version != spec["ip_version"]:
         raise invalid_input(
             f"cidr '{spec['cidr']}' does not match the ip_version '{spec['ip_version']}'"
