@@ -16,13 +16,17 @@ LIMITS = "/compute/v2.1/limits"
 V = "OpenStack-API-Version"
 
 
-@pytest.fixture
-async def gateway(make_gateway) -> Gateway:
+async def never_refusing(make_gateway) -> Gateway:
     """Pods that would each take far more than the top allows: only the top refuses."""
     gateway = await make_gateway()
     for pod in gateway.sim.pods.values():
         pod.compute.quota = Quota(instances=1000, cores=1000, ram=10**7)
     return gateway
+
+
+@pytest.fixture
+async def gateway(make_gateway) -> Gateway:
+    return await never_refusing(make_gateway)
 
 
 async def _fill(demo: Client, count: int, az: str) -> list[str]:

@@ -9,22 +9,18 @@ import pytest
 from sqlalchemy import update
 
 from tests.gateway.harness import Client, Gateway
-from tests.gateway.test_quota_compute import _absolute, _fill
+from tests.gateway.test_quota_compute import _absolute, _fill, never_refusing
 from tests.gateway.test_servers import SERVERS, boot
 from tricircle.quota.engine import QuotaEngine
 from tricircle.quota.models import QuotaReservation
 from tricircle.quota.refresh import UsageRefresh
 from tricircle.quota.resources import COMPUTE
 from tricircle.sim import Faults
-from tricircle.sim.compute.model import Quota
 
 
 @pytest.fixture
 async def gateway(make_gateway) -> Gateway:
-    gateway = await make_gateway()
-    for pod in gateway.sim.pods.values():
-        pod.compute.quota = Quota(instances=1000, cores=1000, ram=10**7)
-    return gateway
+    return await never_refusing(make_gateway)
 
 
 def _refresh(gateway: Gateway) -> UsageRefresh:
