@@ -384,3 +384,26 @@ async def test_bulk_create_is_all_or_nothing(member):
     assert await member.error("POST", "/networks", body) == (400, "HTTPBadRequest")
     names = {n["name"] for n in (await member.ok("GET", "/networks"))["networks"]}
     assert names == {"b1", "b2"}
+
+
+async def test_ipv6_addresses(member):
+    net = await member.make("network", name="v6")
+    spec = {"network_id": net["id"], "ip_version": 6}
+    stateful = await member.make("subnet", cidr="fd00:1::/64", **spec)
+    assert stateful["gateway_ip"] == "fd00:1::"
+    assert stateful["allocation_pools"] == [
+        {"start": "fd00:1::1", "end": "fd00:1::ffff:ffff:ffff:ffff"}
+    ]
+    slaac = await member.make(
+        "subnet", cidr="fd00:2::/64", ipv6_ra_mode="slaac", ipv6_address_mode="slaac", **spec
+    )
+    v4 = await member.make("subnet", network_id=net["id"], cidr="10.2.0.0/24", ip_version=4)
+    port = await member.make("port", network_id=net["id"], mac_address="fa:16:3e:12:34:56")
+    assert port["fixed_ips"] == [
+        {"subnet_id": v4["id"], "ip_address": "10.2.0.2"},
+        {"subnet_id": stateful["id"], "ip_address": "fd00:1::1"},
+        {"subnet_id": slaac["id"], "ip_address": "fd00:2::f816:3eff:fe12:3456"},
+    ]
+    only_v4 = [{"subnet_id": v4["id"]}]
+    port = await member.make("port", network_id=net["id"], fixed_ips=only_v4)
+    assert [ip["subnet_id"] for ip in port["fixed_ips"]] == [v4["id"], slaac["id"]]

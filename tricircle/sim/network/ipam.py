@@ -22,6 +22,7 @@ class AddressBook:
     network_id: str
     cidr: Cidr
     pools: list[tuple[int, int]]  # inclusive ranges
+    slaac: bool = False  # addresses are the ports' EUI-64, not from the pools
     used: set[int] = field(default_factory=set)
     _pool: int = 0  # where the cursor is: pool index and the next address in it
     _next: int | None = None
@@ -29,7 +30,9 @@ class AddressBook:
 
     @classmethod
     def of(cls, subnet: dict[str, Any]) -> AddressBook:
-        book = cls(subnet["id"], subnet["network_id"], ipaddress.ip_network(subnet["cidr"]), [])
+        cidr = ipaddress.ip_network(subnet["cidr"])
+        slaac = subnet.get("ipv6_address_mode") in ("slaac", "dhcpv6-stateless")
+        book = cls(subnet["id"], subnet["network_id"], cidr, [], slaac)
         book.set_pools(subnet["allocation_pools"])
         return book
 
@@ -98,6 +101,14 @@ class AddressBook:
             self._next = self.pools[self._pool][0]
         else:
             self._next = None
+
+    def eui64(self, mac: str) -> str:
+        """The address SLAAC derives from a MAC: the prefix, then the MAC with its U/L bit
+        flipped and ff:fe in the middle."""
+        octets = [int(b, 16) for b in mac.split(":")]
+        octets[0] ^= 0x02
+        interface = [*octets[:3], 0xFF, 0xFE, *octets[3:]]
+        return self._text(int(self.cidr.network_address) | int.from_bytes(bytes(interface), "big"))
 
     def release(self, address: str) -> None:
         ip = int(ipaddress.ip_address(address))

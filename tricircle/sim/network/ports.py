@@ -205,7 +205,7 @@ def _move_fixed_ips(
             kept.append(match)
         else:
             fresh.append(spec)
-    added = state.allocate(net, fresh) if fresh else []
+    added = state.allocate(net, fresh, port["mac_address"], every_slaac=False) if fresh else []
     state.release([ip for ip in port["fixed_ips"] if ip not in kept])
     return kept + added
 

@@ -99,7 +99,7 @@ class NetworkState:
         if network_id not in self.networks:
             raise network_not_found(network_id)
         net = ipaddress.ip_network(cidr, strict=False)
-        gateway = attrs.pop("gateway_ip", str(net.network_address + 1))
+        gateway = attrs.pop("gateway_ip", default_gateway(net))
         pools = attrs.pop("allocation_pools", None)
         if pools is None:
             pools = default_pools(net, gateway)
@@ -154,18 +154,38 @@ class NetworkState:
 
     # -- ports --
 
-    def allocate(self, net: dict[str, Any], wanted: list[dict[str, Any]] | None) -> list[dict]:
-        """Fixed IPs for a port: one per IPv4 subnet's pool when none are asked for, else the
-        ones asked (by subnet, address or both). Nothing is taken if one of them fails."""
+    def allocate(
+        self,
+        net: dict[str, Any],
+        wanted: list[dict[str, Any]] | None,
+        mac: str,
+        *,
+        every_slaac: bool = True,
+    ) -> list[dict]:
+        """Fixed IPs for a port, as Neutron's IPAM hands them out: when none are asked for,
+        one from the first IPv4 subnet and one from each IPv6 subnet; else the ones asked (by
+        subnet, address or both). SLAAC subnets add the MAC's EUI-64 address (all of them,
+        unless `every_slaac` is off: an update's new addresses). Nothing is taken if one of
+        them fails."""
+        books = [self.books[s] for s in net["subnets"]]
         if wanted is None:
-            wanted = [{"subnet_id": s} for s in net["subnets"][:1]]
+            v4 = [b for b in books if b.cidr.version == 4][:1]
+            wanted = [
+                {"subnet_id": b.subnet_id} for b in v4 + [b for b in books if b.cidr.version == 6]
+            ]
         out: list[dict[str, str]] = []
         try:
             for spec in wanted:
                 book = self._book_for(net, spec)
-                address = spec.get("ip_address")
+                address = spec.get("ip_address") or (book.eui64(mac) if book.slaac else None)
                 ip = book.take(address) if address else book.take_next()
                 out.append({"subnet_id": book.subnet_id, "ip_address": ip})
+            asked = {ip["subnet_id"] for ip in out}
+            for book in books if every_slaac else []:
+                if book.slaac and book.subnet_id not in asked:
+                    out.append(
+                        {"subnet_id": book.subnet_id, "ip_address": book.take(book.eui64(mac))}
+                    )
         except SimError:
             self.release(out)
             raise
@@ -219,8 +239,12 @@ class NetworkState:
         if net is None:
             raise network_not_found(network_id)
         mac = self.take_mac(network_id, attrs.pop("mac_address", None))
+        # Neutron's own ports (routers, floating IPs) take only what they ask for; DHCP's
+        # take SLAAC addresses as the others do
+        owner = str(attrs.get("device_owner", ""))
+        every_slaac = not owner.startswith("network:") or owner == "network:dhcp"
         try:
-            ips = self.allocate(net, fixed_ips)
+            ips = self.allocate(net, fixed_ips, mac, every_slaac=every_slaac)
         except SimError:
             self.macs[network_id].discard(mac)
             raise
@@ -325,6 +349,11 @@ class NetworkState:
 
 def segment_of(net: dict[str, Any]) -> Segment:
     return (net[TYPE], net[PHYSNET], net[SEG_ID])
+
+
+def default_gateway(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    """The first address of an IPv4 subnet; an IPv6 subnet's own (subnet-router) address."""
+    return str(net.network_address + (1 if net.version == 4 else 0))
 
 
 def default_pools(net: ipaddress.IPv4Network | ipaddress.IPv6Network, gateway: str | None) -> list:

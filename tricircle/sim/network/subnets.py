@@ -11,7 +11,12 @@ from tricircle.sim.http import Context, SimError
 from tricircle.sim.network.attributes import SUBNET
 from tricircle.sim.network.collection import Collection, owner, require, usable_network
 from tricircle.sim.network.ipam import Cidr
-from tricircle.sim.network.store import AUTO_DELETED_OWNERS, NetworkState, default_pools
+from tricircle.sim.network.store import (
+    AUTO_DELETED_OWNERS,
+    NetworkState,
+    default_gateway,
+    default_pools,
+)
 from tricircle.sim.network.validation import bad_attribute, invalid_input
 
 
@@ -85,7 +90,7 @@ def _pools(cidr: Cidr, pools: Any, gateway: str | None) -> list[dict[str, str]]:
 
 def _gateway(cidr: Cidr, spec: dict[str, Any]) -> str | None:
     if "gateway_ip" not in spec:
-        return str(cidr.network_address + 1)
+        return default_gateway(cidr)
     if spec["gateway_ip"] is None:
         return None
     gateway = parse_ip("gateway_ip", spec["gateway_ip"])
