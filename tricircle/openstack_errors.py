@@ -25,6 +25,15 @@ def nova_fault(status: int, message: str) -> dict[str, Any]:
     return {FAULT_NAMES.get(status, "computeFault"): {"code": status, "message": message}}
 
 
+def cinder_fault(status: int, message: str) -> dict[str, Any]:
+    """Nova's shape; Cinder's 413s (its quota errors, retried at once) also say when to
+    retry, as its fault wrapper copies their Retry-After header into the body."""
+    body = nova_fault(status, message)
+    if status == 413:
+        body["overLimit"]["retryAfter"] = "0"
+    return body
+
+
 def glance_error(status: int, message: str) -> dict[str, Any]:
     return {"code": status, "title": message, "message": message}
 

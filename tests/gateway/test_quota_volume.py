@@ -43,6 +43,7 @@ async def test_volumes_over_the_pods_count_against_one_limit(gateway, admin, dem
     refused = await demo.post(f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az1"}})
     assert refused.status == 413
     assert refused.headers["Retry-After"] == "0"
+    assert refused.body["overLimit"]["retryAfter"] == "0"
     assert refused.body["overLimit"]["message"] == (
         "VolumeLimitExceeded: Maximum number of volumes allowed (3) exceeded for quota 'volumes'."
     )
