@@ -29,9 +29,7 @@ if TYPE_CHECKING:
 
 # What the gateway does not serve yet, so the scenarios of these modules are not run
 # against it (deselected at collection): {module: reason}.
-NOT_SERVED: dict[str, str] = {
-    "test_networks": "the gateway has no network API yet",
-}
+NOT_SERVED: dict[str, str] = {}
 
 
 @asynccontextmanager
