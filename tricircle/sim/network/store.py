@@ -239,17 +239,16 @@ class NetworkState:
         if net is None:
             raise network_not_found(network_id)
         mac = self.take_mac(network_id, attrs.pop("mac_address", None))
-        # Neutron's own ports (routers, floating IPs) take only what they ask for; DHCP's
-        # take SLAAC addresses as the others do
+        # Neutron trusts its own ports (DHCP, routers): no port security, no groups; its
+        # router and floating IP ports take only the addresses they ask for
         owner = str(attrs.get("device_owner", ""))
-        every_slaac = not owner.startswith("network:") or owner == "network:dhcp"
+        trusted = owner.startswith("network:")
+        every_slaac = not trusted or owner == "network:dhcp"
         try:
             ips = self.allocate(net, fixed_ips, mac, every_slaac=every_slaac)
         except SimError:
             self.macs[network_id].discard(mac)
             raise
-        # Neutron trusts its own ports (DHCP, routers): no port security, no groups
-        trusted = str(attrs.get("device_owner", "")).startswith("network:")
         secure = not trusted and attrs.get("port_security_enabled", net["port_security_enabled"])
         attrs.pop("port_security_enabled", None)
         groups = attrs.pop("security_groups", None)
