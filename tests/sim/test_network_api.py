@@ -407,3 +407,12 @@ async def test_ipv6_addresses(member):
     only_v4 = [{"subnet_id": v4["id"]}]
     port = await member.make("port", network_id=net["id"], fixed_ips=only_v4)
     assert [ip["subnet_id"] for ip in port["fixed_ips"]] == [v4["id"], slaac["id"]]
+
+
+async def test_tags_given_on_create(member):
+    router = await member.make("router", name="r", tags=["blue"])
+    group = await member.make("security-group", name="g", tags=["blue"])
+    assert router["tags"] == group["tags"] == ["blue"]
+    assert [r["id"] for r in (await member.ok("GET", "/routers?tags=blue"))["routers"]] == [
+        router["id"]
+    ]

@@ -142,7 +142,10 @@ class Collection:
                 "authenticated project in request requires admin privileges",
                 kind="HTTPForbidden",
             )
-        return self.create(state, context, converted(spec))
+        item = self.create(state, context, converted(spec))
+        if "tags" in spec:  # tag-creation: every tagged resource takes them in its body
+            item["tags"] = list(spec["tags"])
+        return item
 
     async def put(self, request: web.Request) -> web.Response:
         item = self.get(request)
