@@ -389,3 +389,45 @@ async def test_auto_takes_the_one_network_and_refuses_a_choice(
     reply = await demo.post("/compute/v2.1/servers", {"server": server})
     assert reply.status == 409, reply.body
     assert "Multiple possible networks found" in reply.body["conflictingRequest"]["message"]
+
+
+async def test_a_rename_reaches_the_copies(
+    gateway: Gateway, demo: Client
+) -> None:
+    net, _ = await make_network(demo, "net1", "10.0.1.0/24")
+    vm = await boot(demo, "vm1", "az1", [{"uuid": net["id"]}])
+    await eventually(lambda: _active(demo, vm["id"]))
+    reply = await demo.put(f"{NET}/networks/{net['id']}", {"network": {"name": "blue"}})
+    assert reply.status == 200, reply.body
+
+    async def renamed() -> bool:
+        return bool(await pod_list(gateway, "pod1", "networks", name="blue"))
+
+    await eventually(renamed)  # the pod's Nova shows the new name once its cache heals
+
+
+async def test_a_copy_with_a_pods_own_ports_blocks_the_delete(
+    gateway: Gateway, demo: Client
+) -> None:
+    net, subnet = await make_network(demo, "net1", "10.0.1.0/24")
+    vm = await boot(demo, "vm1", "az1", [{"uuid": net["id"]}])
+    [copy] = await pod_list(gateway, "pod1", "networks", name="net1")
+    pod1 = await pod_neutron(gateway, "pod1")
+    project = await gateway.sim_project("demo")
+    bottom_subnet = (await pod_list(gateway, "pod1", "subnets", network_id=copy["id"]))[0]
+    fixed = [{"subnet_id": bottom_subnet["id"], "ip_address": "10.0.1.200"}]
+    stray = {"network_id": copy["id"], "project_id": project, "fixed_ips": fixed}
+    reply = await pod1.post("/v2.0/ports", {"port": stray})  # made in the pod, not by us
+    assert reply.status == 201, reply.body
+    assert (await demo.delete(f"/compute/v2.1/servers/{vm['id']}")).status == 204
+
+    async def ports_gone() -> bool:
+        ports = (await demo.get(f"{NET}/ports", params={"network_id": net["id"]})).body["ports"]
+        return all(p["device_owner"].startswith("network:") for p in ports)
+
+    await eventually(ports_gone, timeout=20)
+    assert (await demo.delete(f"{NET}/subnets/{subnet['id']}")).status == 204
+    reply = await demo.delete(f"{NET}/networks/{net['id']}")
+    assert reply.status == 409, reply.body
+    assert reply.body["NeutronError"]["type"] == "NetworkInUse"
+    assert (await demo.get(f"{NET}/networks/{net['id']}")).status == 200  # nothing changed
