@@ -90,7 +90,7 @@ NETWORK = Attributes(
         {
             "name", "admin_state_up", "shared", "router:external", "description", "mtu",
             "port_security_enabled", "availability_zone_hints", "is_default", "qinq",
-            "vlan_transparent", "tags", *PROVIDER,
+            "vlan_transparent", *PROVIDER,
         }
     ),
     update=frozenset(
@@ -117,7 +117,7 @@ SUBNET = Attributes(
             "name", "network_id", "ip_version", "cidr", "gateway_ip", "allocation_pools",
             "dns_nameservers", "host_routes", "enable_dhcp", "ipv6_ra_mode", "ipv6_address_mode",
             "subnetpool_id", "prefixlen", "description", "service_types",
-            "use_default_subnetpool", "tags",
+            "use_default_subnetpool",
         }
     ),
     update=frozenset(
@@ -137,7 +137,7 @@ PORT = Attributes(
             "name", "network_id", "admin_state_up", "mac_address", "fixed_ips", "device_id",
             "device_owner", "security_groups", "port_security_enabled", "allowed_address_pairs",
             "extra_dhcp_opts", "binding:host_id", "binding:profile", "binding:vnic_type",
-            "description", "tags",
+            "description",
         }
     ),
     update=frozenset(
@@ -158,7 +158,7 @@ PORT = Attributes(
 
 SECURITY_GROUP = Attributes(
     "security_group",
-    create=frozenset({"name", "description", "stateful", "tags"}),
+    create=frozenset({"name", "description", "stateful"}),
     update=frozenset({"name", "description", "stateful"}),
     readonly=frozenset({"security_group_rules", "shared"}),
     unfilterable=frozenset({"security_group_rules", "stateful"}),
@@ -181,7 +181,7 @@ ROUTER = Attributes(
     "router",
     create=frozenset(
         {
-            "name", "admin_state_up", "external_gateway_info", "description", "tags",
+            "name", "admin_state_up", "external_gateway_info", "description",
             "availability_zone_hints", "distributed", "ha", "flavor_id",
         }
     ),
@@ -203,7 +203,7 @@ FLOATING_IP = Attributes(
     create=frozenset(
         {
             "floating_network_id", "port_id", "fixed_ip_address", "floating_ip_address",
-            "subnet_id", "description", "tags",
+            "subnet_id", "description",
         }
     ),
     update=frozenset({"port_id", "fixed_ip_address", "description"}),

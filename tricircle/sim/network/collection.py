@@ -142,10 +142,7 @@ class Collection:
                 "authenticated project in request requires admin privileges",
                 kind="HTTPForbidden",
             )
-        item = self.create(state, context, converted(spec))
-        if "tags" in spec:  # tag-creation: every tagged resource takes them in its body
-            item["tags"] = list(spec["tags"])
-        return item
+        return self.create(state, context, converted(spec))
 
     async def put(self, request: web.Request) -> web.Response:
         item = self.get(request)
