@@ -62,7 +62,7 @@ async def test_a_copy_whose_worker_is_killed_is_sent_again_whole(
                 copy = pod.images.get(image.id)
                 return copy is not None and copy.status == "saving"
 
-            await eventually(saving, timeout=30)
+            await eventually(saving, timeout=90)
             workers[0].send_signal(signal.SIGKILL)
             await workers[0].wait()
 
@@ -78,7 +78,7 @@ async def test_a_copy_whose_worker_is_killed_is_sent_again_whole(
                 reply = await admin.get(f"/v1.0/images/{image.id}/copies")
                 return reply.body["copies"][0]["state"] == "active"
 
-            await eventually(active, timeout=60)
+            await eventually(active, timeout=120)
             whole = pod.images[image.id]
             assert (whole.status, whole.size) == ("active", SIZE)
             expected = hashlib.sha512(bytes(range(256)) * (SIZE // 256)).hexdigest()

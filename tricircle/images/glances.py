@@ -41,6 +41,21 @@ READ_ONLY = frozenset(
         "stores",
     }
 )
+# Glance's own attributes: always there, replaced but never removed
+BASE = frozenset(
+    {
+        "name",
+        "owner",
+        "visibility",
+        "protected",
+        "os_hidden",
+        "disk_format",
+        "container_format",
+        "min_disk",
+        "min_ram",
+        "tags",
+    }
+)
 _RESERVED_PREFIX = "os_glance_"  # Glance's own namespace: refused in any write
 
 

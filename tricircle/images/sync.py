@@ -13,7 +13,7 @@ from oslo_config import cfg
 
 from tricircle.db.engine import Database
 from tricircle.images.copies import CopyStore
-from tricircle.images.glances import GlanceRefused, Glances, writable
+from tricircle.images.glances import BASE, GlanceRefused, Glances, writable
 from tricircle.images.models import ACTIVE
 from tricircle.jobs.policy import RetryableError
 from tricircle.jobs.queue import enqueue
@@ -39,7 +39,8 @@ def patch_for(top: dict[str, Any], copy: dict[str, Any]) -> list[dict[str, Any]]
         if key == "id" or shown.get(key) == value:
             continue
         ops.append({"op": "replace" if key in copy else "add", "path": f"/{key}", "value": value})
-    ops.extend({"op": "remove", "path": f"/{key}"} for key in shown.keys() - wanted.keys())
+    extra = shown.keys() - wanted.keys() - BASE  # properties the top's image does not have
+    ops.extend({"op": "remove", "path": f"/{key}"} for key in sorted(extra))
     return ops
 
 
