@@ -19,7 +19,7 @@ from typing import Any
 from oslo_config import cfg
 from sqlalchemy import case, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
@@ -27,7 +27,7 @@ from tricircle.quota.limits import LimitStore
 from tricircle.quota.models import ANY_USER, QuotaProject, QuotaReservation, QuotaUsage
 
 # what a caller counts itself under the lock (key pairs: rows of the top's own table)
-Counter = Callable[[AsyncSession], Awaitable[dict[str, int]]]
+Counter = Callable[[AsyncConnection], Awaitable[dict[str, int]]]
 
 
 class OverQuota(Exception):
@@ -81,7 +81,7 @@ class QuotaEngine:
         many servers as fit); OverQuota when not even `min_units` do."""
         wanted = {name: each for name, each in per_unit.items() if each > 0}
         now = utcnow()
-        async with self.db.session.begin() as session:
+        async with self.db.engine.begin() as session:
             await _lock(session, service, project_id)
             limits = await self.limits.effective(session, service, project_id, user_id, wanted)
             counted = await counter(session) if counter is not None else {}
@@ -129,7 +129,7 @@ class QuotaEngine:
         project_id, service = reservation.project_id, reservation.service
         # no lock: what the project holds stays the same (reserved becomes in use, in one
         # transaction, which a reservation's one query sees before or after, never between)
-        async with self.db.session.begin() as session:
+        async with self.db.engine.begin() as session:
             held = select(QuotaUsage.resource).where(
                 QuotaUsage.project_id == project_id,
                 QuotaUsage.service == service,
@@ -141,24 +141,24 @@ class QuotaEngine:
         return first and bool(deltas)
 
     async def release(self, reservation: Reservation) -> None:
-        async with self.db.session.begin() as session:
+        async with self.db.engine.begin() as session:
             await _drop(session, reservation.uuid)
 
     async def change_usage(
         self, service: str, project_id: str, pod_id: str, deltas: Mapping[str, int]
     ) -> None:
         """Usage that changed without a reservation (a delete the pod accepted: negative)."""
-        async with self.db.session.begin() as session:
+        async with self.db.engine.begin() as session:
             await _lock(session, service, project_id)
             await _add_usage(session, service, project_id, pod_id, deltas)
 
     async def usage(self, service: str, project_id: str) -> dict[str, Usage]:
         """In use (every pod's last known share, summed) and reserved, by resource."""
-        async with self.db.session() as session:
+        async with self.db.engine.connect() as session:
             return await _held(session, service, project_id, utcnow())
 
     async def version(self, service: str, project_id: str) -> int:
-        async with self.db.session() as session:
+        async with self.db.engine.connect() as session:
             return await _version(session, service, project_id)
 
     async def correct(
@@ -172,7 +172,7 @@ class QuotaEngine:
         """Sets the project's usage in the pod to what the pod counted, unless the usage
         changed since `seen_version` was read (before the pod was asked) or a reservation
         is open (the pod may already count what is about to be committed)."""
-        async with self.db.session.begin() as session:
+        async with self.db.engine.begin() as session:
             await _lock(session, service, project_id)
             moved = await _version(session, service, project_id) != seen_version + 1
             held = await _held(session, service, project_id, utcnow())
@@ -185,33 +185,36 @@ class QuotaEngine:
                     QuotaUsage.pod_id == pod_id,
                 )
             )
-            session.add_all(
-                QuotaUsage(
-                    project_id=project_id,
-                    service=service,
-                    resource=name,
-                    pod_id=pod_id,
-                    in_use=count,
-                )
+            counted = [
+                {
+                    "project_id": project_id,
+                    "service": service,
+                    "resource": name,
+                    "pod_id": pod_id,
+                    "in_use": count,
+                    "updated_at": utcnow(),
+                }
                 for name, count in counts.items()
                 if count
-            )
+            ]
+            if counted:
+                await session.execute(insert(QuotaUsage), counted)
         return True
 
     async def expire(self) -> int:
         """Rolls back every expired reservation; how many rows went."""
-        async with self.db.session.begin() as session:
+        async with self.db.engine.begin() as session:
             result = await session.execute(
                 delete(QuotaReservation).where(QuotaReservation.expires_at <= utcnow())
             )
         return result.rowcount
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
+def _dialect(session: AsyncConnection) -> str:
+    return session.dialect.name
 
 
-def _upsert(session: AsyncSession, model: type, values: Any) -> tuple[Any, Any]:
+def _upsert(session: AsyncConnection, model: type, values: Any) -> tuple[Any, Any]:
     """The dialect's INSERT of `values`, and the row it would have inserted (for updates
     of a conflicting row)."""
     name = _dialect(session)
@@ -222,13 +225,13 @@ def _upsert(session: AsyncSession, model: type, values: Any) -> tuple[Any, Any]:
     return statement, statement.excluded
 
 
-def _on_conflict(session: AsyncSession, statement: Any, keys: list[str], set_: dict) -> Any:
+def _on_conflict(session: AsyncConnection, statement: Any, keys: list[str], set_: dict) -> Any:
     if _dialect(session) == "mysql":
         return statement.on_duplicate_key_update(set_)
     return statement.on_conflict_do_update(index_elements=keys, set_=set_)
 
 
-async def _lock(session: AsyncSession, service: str, project_id: str) -> None:
+async def _lock(session: AsyncConnection, service: str, project_id: str) -> None:
     """Locks the project's row (creating it) for the rest of the transaction."""
     statement, _ = _upsert(
         session, QuotaProject, {"project_id": project_id, "service": service, "version": 1}
@@ -237,7 +240,7 @@ async def _lock(session: AsyncSession, service: str, project_id: str) -> None:
     await session.execute(_on_conflict(session, statement, ["project_id", "service"], bumped))
 
 
-async def _version(session: AsyncSession, service: str, project_id: str) -> int:
+async def _version(session: AsyncConnection, service: str, project_id: str) -> int:
     query = select(QuotaProject.version).where(
         QuotaProject.project_id == project_id, QuotaProject.service == service
     )
@@ -245,7 +248,7 @@ async def _version(session: AsyncSession, service: str, project_id: str) -> int:
 
 
 async def _held(
-    session: AsyncSession, service: str, project_id: str, now: dt.datetime
+    session: AsyncConnection, service: str, project_id: str, now: dt.datetime
 ) -> dict[str, Usage]:
     """In use over the pods and reserved (unexpired), by resource: one query."""
     in_use = (
@@ -268,12 +271,12 @@ async def _held(
     return {name: Usage(*pair) for name, pair in totals.items()}
 
 
-async def _drop(session: AsyncSession, reservation_uuid: str) -> None:
+async def _drop(session: AsyncConnection, reservation_uuid: str) -> None:
     await session.execute(delete(QuotaReservation).where(QuotaReservation.uuid == reservation_uuid))
 
 
 async def _add_usage(
-    session: AsyncSession,
+    session: AsyncConnection,
     service: str,
     project_id: str,
     pod_id: str,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from oslo_config import cfg
 from sqlalchemy import case, delete, literal, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tricircle.db.engine import Database
 from tricircle.quota.models import ANY_USER, QuotaClassLimit, QuotaLimit
@@ -46,7 +46,7 @@ class LimitStore:
 
     async def effective(
         self,
-        session: AsyncSession,
+        session: AsyncConnection | AsyncSession,
         service: str,
         project_id: str,
         user_id: str,
