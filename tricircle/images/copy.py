@@ -47,10 +47,11 @@ class Copier:
             here = await self.glances.pod_image(pod, image_id) or {}
         if not same_bytes(here, top):
             await self._refuse(pod, here, top, sent_now=copied is not None)
+        # members and status as the top's before anyone boots from it
+        await self.sync.mirror(pod, top)
         if not await self.copies.done(image_id, pod.id, top.get("size")):
             await self.glances.pod_delete(pod, here)  # the image went while it was copied
             return {"copied": copied or 0, "gone": "image"}
-        await self.sync.mirror(pod, top)
         return {"copied": copied or 0}
 
     async def _send(self, pod: PodInfo, top: dict[str, Any]) -> int:
