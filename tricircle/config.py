@@ -177,6 +177,20 @@ _CENTRAL = [
         "pairs (pod1:physnet1, pod2:physnet1); a pod not named has every one. A network on a "
         "physical network a pod lacks cannot reach that pod: a boot there is refused (400).",
     ),
+    cfg.StrOpt(
+        "bridge_cidr",
+        default="100.64.0.0/10",
+        help="Addresses of the bridge networks that join a tenant's routers across pods: "
+        "each tenant's bridge gets a /24 of it from the central Neutron's subnet pool, so "
+        "no two overlap. Must not overlap tenants' subnets.",
+    ),
+    cfg.ListOpt(
+        "external_network_pods",
+        default=[],
+        help="Which pod realises each external network (north-south traffic and floating "
+        "IPs), as network:pod pairs (network by id or name); an external network not named "
+        "goes to the first pod of its availability zone hint, else of the first AZ.",
+    ),
 ]
 
 # Nova's and Cinder's own defaults: a project without overrides gets what one cloud gives

@@ -100,6 +100,8 @@ class Bottom:
                 body["mtu"] = net["mtu"]
             if "port_security_enabled" in net:
                 body["port_security_enabled"] = net["port_security_enabled"]
+            if net.get("router:external"):  # where routers of the pod get their gateway
+                body["router:external"] = True
             return await self.neutrons.pod_create(pod, "network", body)
 
         return await self._ensure(NETWORK, net, pod, find, make)
@@ -270,7 +272,7 @@ class Bottom:
                     if f["subnet_id"] in subnets
                 ],
             }
-            if port.get("device_owner", "").startswith("network:"):
+            if port.get("device_owner") == "network:dhcp":  # adopted by the pod's agent
                 body["device_owner"] = port["device_owner"]
                 body["device_id"] = port.get("device_id", "")
             if port.get("port_security_enabled") is False:

@@ -39,6 +39,9 @@ class Neutrons:
     directory: PodDirectory
     # pod name -> the flat/VLAN physical networks its Neutron has; a pod not named has all
     physical_networks: dict[str, frozenset[str]]
+    # external network id or name -> the pod that realises it
+    external_pods: dict[str, str]
+    bridge_cidr: str  # the tenants' bridge networks are carved from it
 
     async def central_call(
         self, method: str, path: str, *, json: Any = None, params: Any = None
@@ -114,6 +117,8 @@ _COLLECTIONS = {
     "port": "ports",
     "security_group": "security-groups",
     "security_group_rule": "security-group-rules",
+    "router": "routers",
+    "floatingip": "floatingips",
 }
 
 
@@ -137,6 +142,8 @@ def configured_neutrons(
         routing,
         directory,
         physical_networks(conf.central.physical_networks),
+        dict(pair.split(":", 1) for pair in conf.central.external_network_pods),
+        conf.central.bridge_cidr,
     )
 
 

@@ -26,6 +26,7 @@ from tricircle.network.bottom import (
     dhcp_port_name,
 )
 from tricircle.network.neutrons import NeutronRefused, Neutrons
+from tricircle.network.routers import FLOATINGIP, ROUTER, Routers
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 
@@ -38,6 +39,8 @@ RELEASE = "release_port"  # resource: (port, central id); payload: the server th
 MADE_FOR_SERVER = "tricircle-made-for-server"
 
 RECONCILE = "network_reconcile"  # periodic: drift repaired, unused copies removed
+ROUTER_SYNC = "router_sync"  # resource: (router, central id)
+FLOATINGIP_SYNC = "floatingip_sync"  # resource: (floatingip, central id)
 
 COLLECTIONS = {
     NETWORK: "networks",
@@ -54,10 +57,14 @@ _MIRRORED = {
 }
 
 
+_JOBS = {ROUTER: ROUTER_SYNC, FLOATINGIP: FLOATINGIP_SYNC}
+
+
 async def request_sync(db: Database, kind: str, central_id: str, project_id: str | None) -> None:
-    """Queues convergence of `central_id`'s copies."""
+    """Queues convergence of `central_id`'s copies (or realisation, for routers and
+    floating IPs)."""
     async with db.session.begin() as session:
-        await enqueue(session, SYNC, kind, central_id, project_id=project_id)
+        await enqueue(session, _JOBS.get(kind, SYNC), kind, central_id, project_id=project_id)
 
 
 class NetworkSync:
@@ -65,6 +72,7 @@ class NetworkSync:
         self.db = db
         self.neutrons = neutrons
         self.bottom = Bottom(neutrons)
+        self.routers = Routers(neutrons)
 
     async def converge(self, kind: str, central_id: str) -> dict[str, Any]:
         entries = await self.neutrons.routing.find(kind, central_id)
@@ -144,6 +152,17 @@ class NetworkSync:
             for central_id in await self.neutrons.routing.distinct_top_ids(kind):
                 try:
                     await self.converge(kind, central_id)
+                except (NeutronRefused, PodUnavailable, CentralUnavailable) as exc:
+                    LOG.warning("%s %s not converged: %s", kind, central_id, exc)
+                    continue
+                converged += 1
+        for kind, realise in (
+            (ROUTER, self.routers.converge),
+            (FLOATINGIP, self.routers.converge_floatingip),
+        ):
+            for central_id in await self.neutrons.routing.distinct_top_ids(kind):
+                try:
+                    await realise(central_id)
                 except (NeutronRefused, PodUnavailable, CentralUnavailable) as exc:
                     LOG.warning("%s %s not converged: %s", kind, central_id, exc)
                     continue
@@ -264,6 +283,14 @@ def register(registry: Registry, sync: NetworkSync, *, interval: float, grace: f
     async def reconcile(_ctx: JobContext) -> dict[str, Any]:
         return await sync.reconcile(grace)
 
+    async def router(ctx: JobContext) -> dict[str, Any]:
+        return await guarded(sync.routers.converge(ctx.job.resource_id))
+
+    async def floatingip(ctx: JobContext) -> dict[str, Any]:
+        return await guarded(sync.routers.converge_floatingip(ctx.job.resource_id))
+
+    registry.register(ROUTER_SYNC, router)
+    registry.register(FLOATINGIP_SYNC, floatingip)
     registry.register(SYNC, converge)
     registry.register(RECONCILE, reconcile, every=interval)
     registry.register(MEMBERS, members)

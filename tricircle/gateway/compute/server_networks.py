@@ -23,7 +23,8 @@ from tricircle.kit.central import call_central
 from tricircle.kit.microversions import Version
 from tricircle.network.bottom import PORT, Bottom, CannotSpan
 from tricircle.network.neutrons import NeutronRefused, Neutrons
-from tricircle.network.sync import MADE_FOR_SERVER, RELEASE, request_members
+from tricircle.network.routers import INTERFACE, ROUTER
+from tricircle.network.sync import MADE_FOR_SERVER, RELEASE, request_members, request_sync
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.web.errors import ApiError, bad_request, conflict
@@ -116,8 +117,16 @@ async def bound(request: web.Request, pod: PodInfo, server_id: str, ports: BootP
         if not answer.ok:
             LOG.warning("central port %s not bound to %s: %s", port["id"], server_id, answer.status)
         groups.update(port.get("security_groups", []))
+    db = services_of(request).db
     for group in groups:  # a new member: remote-group rules admit its address
-        await request_members(services_of(request).db, group)
+        await request_members(db, group)
+    # the routers of its networks may now reach one more pod
+    for network_id in {port["network_id"] for port in ports.central}:
+        interfaces = await neutrons.central_list(
+            "ports", {"network_id": network_id, "device_owner": INTERFACE, "fields": "device_id"}
+        )
+        for router_id in {p["device_id"] for p in interfaces}:
+            await request_sync(db, ROUTER, router_id, context_of(request).project_id)
 
 
 async def release(request: web.Request, ports: BootPorts) -> None:

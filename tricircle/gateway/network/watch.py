@@ -15,6 +15,7 @@ from aiohttp import web
 
 from tricircle.network.bottom import NETWORK, PORT, SECURITY_GROUP, SUBNET
 from tricircle.network.neutrons import Neutrons
+from tricircle.network.routers import FLOATINGIP, ROUTER
 from tricircle.network.sync import request_members, request_sync
 from tricircle.openstack_errors import neutron_error
 from tricircle.web.services import context_of, services_of
@@ -24,7 +25,16 @@ _KINDS = {
     "subnets": SUBNET,
     "ports": PORT,
     "security-groups": SECURITY_GROUP,
+    "routers": ROUTER,
+    "floatingips": FLOATINGIP,
 }
+_REALISED = (ROUTER, FLOATINGIP)  # realised in the pods after any write, not only known ones
+_ROUTER_ACTIONS = (
+    "add_router_interface",
+    "remove_router_interface",
+    "add_extraroutes",
+    "remove_extraroutes",
+)
 _RULES = "security-group-rules"
 
 
@@ -36,14 +46,17 @@ class Write:
 
 
 def write_of(method: str, path: str) -> Write | None:
-    """The watched write a call is (``PUT /v2.0/ports/{id}``), or None."""
+    """The watched write a call is (``PUT /v2.0/ports/{id}``, ``PUT /v2.0/routers/{id}/
+    add_router_interface``), or None."""
     if method == "GET" or method == "HEAD":
         return None
     parts = path.split("?", 1)[0].strip("/").split("/")
-    if len(parts) not in (2, 3) or parts[0] != "v2.0":
+    if len(parts) < 2 or parts[0] != "v2.0":
         return None
     collection = parts[1]
-    if collection not in _KINDS and collection != _RULES:
+    if len(parts) == 4 and collection == "routers" and parts[3] in _ROUTER_ACTIONS:
+        return Write(method, collection, parts[2])
+    if len(parts) > 3 or (collection not in _KINDS and collection != _RULES):
         return None
     return Write(method, collection, parts[2] if len(parts) == 3 else None)
 
@@ -84,8 +97,11 @@ class Watch:
                     await request_sync(db, SECURITY_GROUP, group, project_id)
             return
         kind = _KINDS[write.collection]
-        if write.object_id is not None and await self.neutrons.routing.find(kind, write.object_id):
-            await request_sync(db, kind, write.object_id, project_id)
+        object_id = write.object_id or _created_id(body, kind)
+        if object_id is not None and (
+            kind in _REALISED or await self.neutrons.routing.find(kind, object_id)
+        ):
+            await request_sync(db, kind, object_id, project_id)
         if kind == PORT:  # a member came, went or moved: remote-group rules follow
             for group in self.groups_before | _values(body, "port", "security_groups"):
                 await request_members(db, group)
@@ -123,6 +139,12 @@ def _json(answer: web.StreamResponse) -> Any:
         return msgspec.json.decode(answer.body)
     except msgspec.DecodeError:
         return None
+
+
+def _created_id(body: Any, singular: str) -> str | None:
+    """The id of the one object a create answered with."""
+    created = body.get(singular) if isinstance(body, dict) else None
+    return created.get("id") if isinstance(created, dict) else None
 
 
 def _values(body: Any, singular: str, field: str) -> set[str]:

@@ -130,6 +130,25 @@ SUBNET = Attributes(
     unfilterable=frozenset({"allocation_pools", "dns_nameservers", "host_routes"}),
 )  # fmt: skip
 
+SUBNET_POOL = Attributes(
+    "subnetpool",
+    create=frozenset(
+        {
+            "name", "prefixes", "default_prefixlen", "min_prefixlen", "max_prefixlen",
+            "shared", "is_default", "description", "address_scope_id", "default_quota",
+        }
+    ),
+    update=frozenset(
+        {
+            "name", "prefixes", "default_prefixlen", "min_prefixlen", "max_prefixlen",
+            "is_default", "description", "default_quota",
+        }
+    ),
+    admin_set=frozenset({"shared", "is_default"}),
+    readonly=frozenset({"ip_version"}),
+    unfilterable=frozenset({"prefixes"}),
+)  # fmt: skip
+
 PORT = Attributes(
     "port",
     create=frozenset(

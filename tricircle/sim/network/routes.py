@@ -11,13 +11,15 @@ from tricircle.sim.network.networks import NETWORKS
 from tricircle.sim.network.ports import PORTS
 from tricircle.sim.network.routers import ROUTERS, add_interface_routes
 from tricircle.sim.network.security_groups import SECURITY_GROUP_RULES, SECURITY_GROUPS
+from tricircle.sim.network.subnetpools import SUBNET_POOLS
 from tricircle.sim.network.subnets import SUBNETS
 from tricircle.sim.network.tags import add_tag_routes
 from tricircle.sim.service import Service
 
 # Listed in this order by `GET /v2.0`, and routed in it.
 COLLECTIONS = (
-    NETWORKS, SUBNETS, PORTS, SECURITY_GROUPS, SECURITY_GROUP_RULES, ROUTERS, FLOATING_IPS
+    NETWORKS, SUBNETS, PORTS, SECURITY_GROUPS, SECURITY_GROUP_RULES, ROUTERS, FLOATING_IPS,
+    SUBNET_POOLS,
 )  # fmt: skip
 TAGGED = (NETWORKS, SUBNETS, PORTS, SECURITY_GROUPS, ROUTERS, FLOATING_IPS)
 
@@ -28,6 +30,7 @@ EXTENSIONS = (
     "filter-validation", "fip-port-details", "ip-substring-filtering", "l3-ha", "dvr",
     "net-mtu", "net-mtu-writable", "network_availability_zone", "pagination", "port-security",
     "project-id", "provider", "qinq", "quotas", "revision-if-match", "router",
+    "subnet_allocation",
     "router_availability_zone", "security-group", "security-groups-normalized-cidr",
     "security-groups-rules-belongs-to-default-sg", "sorting", "standard-attr-description",
     "standard-attr-revisions", "standard-attr-tag", "standard-attr-timestamp",

@@ -29,6 +29,7 @@ class NetworkState:
     ports: dict[str, dict[str, Any]] = field(default_factory=dict)
     routers: dict[str, dict[str, Any]] = field(default_factory=dict)
     floatingips: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subnetpools: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: SecurityGroups = field(default_factory=SecurityGroups)
     segments: SegmentPool = field(default_factory=SegmentPool)
     books: dict[str, AddressBook] = field(default_factory=dict)  # subnet id -> its IPAM

@@ -17,6 +17,7 @@ from tricircle.sim.network.store import (
     default_gateway,
     default_pools,
 )
+from tricircle.sim.network.subnetpools import carve
 from tricircle.sim.network.validation import bad_attribute, invalid_input
 
 
@@ -102,6 +103,8 @@ def _gateway(cidr: Cidr, spec: dict[str, Any]) -> str | None:
 
 
 def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict[str, Any]:
+    if spec.get("subnetpool_id"):
+        spec = {**spec, "cidr": carve(state, context, spec)}
     require(spec, "network_id", "ip_version", "cidr")
     net = usable_network(state, context, spec["network_id"])
     if not (context.is_admin or net["project_id"] == context.project_id):
@@ -126,7 +129,8 @@ def _create(state: NetworkState, context: Context, spec: dict[str, Any]) -> dict
     attrs = {
         k: v
         for k, v in spec.items()
-        if k not in ("name", "tenant_id", "project_id", "network_id", "cidr", "ip_version")
+        if k
+        not in ("name", "tenant_id", "project_id", "network_id", "cidr", "ip_version", "prefixlen")
     }
     attrs.update(gateway_ip=gateway, allocation_pools=pools)
     return state.create_subnet(

@@ -1,0 +1,191 @@
+"""Routers across pods: a bottom router in each pod a central router's networks reach,
+joined by the tenant's bridge network, north-south through the pod with the external
+network, floating IPs there (a shadow port for a server elsewhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.gateway.conftest import GatewayFactory
+from tests.gateway.harness import Client, Gateway
+from tests.gateway.test_networks import boot, central_port, make_network, pod_list, server_pod
+from tests.jobs.helpers import eventually
+
+NET = "/network/v2.0"
+
+
+@pytest.fixture
+async def gateway(make_gateway: GatewayFactory) -> Gateway:
+    return await make_gateway(central=True)
+
+
+async def external_network(admin: Client) -> dict[str, Any]:
+    body = {"name": "ext", "router:external": True, "provider:network_type": "flat"}
+    body["provider:physical_network"] = "physnet1"
+    reply = await admin.post(f"{NET}/networks", {"network": body})
+    assert reply.status == 201, reply.body
+    net = reply.body["network"]
+    subnet = {"network_id": net["id"], "cidr": "203.0.113.0/24", "ip_version": 4}
+    subnet["enable_dhcp"] = False
+    assert (await admin.post(f"{NET}/subnets", {"subnet": subnet})).status == 201
+    return net
+
+
+async def bottom_router(gateway: Gateway, pod: str, router_id: str) -> dict[str, Any] | None:
+    found = await pod_list(gateway, pod, "routers", description=router_id)
+    return found[0] if found else None
+
+
+async def interface_networks(gateway: Gateway, pod: str, bottom_id: str) -> set[str]:
+    ports = await pod_list(
+        gateway, pod, "ports", device_id=bottom_id, device_owner="network:router_interface"
+    )
+    networks = {n["id"]: n["name"] for n in await pod_list(gateway, pod, "networks")}
+    return {networks[p["network_id"]] for p in ports}
+
+
+async def router_interface(demo: Client, router: str, action: str, subnet: str) -> None:
+    path = f"{NET}/routers/{router}/{action}_router_interface"
+    reply = await demo.put(path, {"subnet_id": subnet})
+    assert reply.status == 200, reply.body
+
+
+async def test_a_router_across_two_pods(gateway: Gateway, demo: Client) -> None:
+    admin = await gateway.client("admin")
+    ext = await external_network(admin)
+    net1, sub1 = await make_network(demo, "net1", "10.0.1.0/24")
+    net2, sub2 = await make_network(demo, "net2", "10.0.2.0/24")
+    vm1 = await boot(demo, "vm1", "az1", [{"uuid": net1["id"]}])
+    vm2 = await boot(demo, "vm2", "az2", [{"uuid": net2["id"]}])
+    pod_a, pod_b = await server_pod(gateway, vm1["id"]), await server_pod(gateway, vm2["id"])
+    assert pod_a == "pod1"
+    reply = await demo.post(f"{NET}/routers", {"router": {"name": "r1"}})
+    assert reply.status == 201, reply.body
+    r1 = reply.body["router"]["id"]
+    await router_interface(demo, r1, "add", sub1["id"])
+    await router_interface(demo, r1, "add", sub2["id"])
+    project = await gateway.sim_project("demo")
+    bridge = f"tricircle-bridge-{project}"
+
+    async def wired() -> bool:
+        for pod, net in ((pod_a, "net1"), (pod_b, "net2")):
+            router = await bottom_router(gateway, pod, r1)
+            if router is None or await interface_networks(gateway, pod, router["id"]) != {
+                net,
+                bridge,
+            }:
+                return False
+            if len(router["routes"]) != 1:
+                return False
+        return True
+
+    await eventually(wired)
+    bridge_ips = {}
+    for pod in (pod_a, pod_b):
+        router = await bottom_router(gateway, pod, r1)
+        [bridge_net] = await pod_list(gateway, pod, "networks", name=bridge)
+        [bridge_port] = await pod_list(
+            gateway, pod, "ports", network_id=bridge_net["id"], device_id=router["id"]
+        )
+        bridge_ips[pod] = bridge_port["fixed_ips"][0]["ip_address"]
+    routes = {pod: (await bottom_router(gateway, pod, r1))["routes"] for pod in (pod_a, pod_b)}
+    assert routes[pod_a] == [{"destination": "10.0.2.0/24", "nexthop": bridge_ips[pod_b]}]
+    assert routes[pod_b] == [{"destination": "10.0.1.0/24", "nexthop": bridge_ips[pod_a]}]
+    # the gateway pod's router has the subnet's central gateway address and MAC
+    central_if = (
+        await demo.get(f"{NET}/ports", params={"device_id": r1, "network_id": net1["id"]})
+    ).body["ports"][0]
+    [bottom_if] = await pod_list(gateway, pod_a, "ports", mac_address=central_if["mac_address"])
+    assert bottom_if["fixed_ips"][0]["ip_address"] == sub1["gateway_ip"]
+
+    # north-south: the gateway in pod1 (the external network's pod); pod B goes through it
+    gateway_info = {"external_gateway_info": {"network_id": ext["id"]}}
+    assert (await demo.put(f"{NET}/routers/{r1}", {"router": gateway_info})).status == 200
+
+    async def north_south() -> bool:
+        router_a = await bottom_router(gateway, pod_a, r1)
+        router_b = await bottom_router(gateway, pod_b, r1)
+        default = {"destination": "0.0.0.0/0", "nexthop": bridge_ips[pod_a]}
+        return bool(router_a["external_gateway_info"]) and default in router_b["routes"]
+
+    await eventually(north_south)
+
+    # floating IPs: vm1's in its own pod, vm2's through a shadow of its port in pod1
+    fips = {}
+    for vm in (vm1, vm2):
+        port = await central_port(demo, vm["id"])
+        body = {"floating_network_id": ext["id"], "port_id": port["id"]}
+        reply = await demo.post(f"{NET}/floatingips", {"floatingip": body})
+        assert reply.status == 201, reply.body
+        fips[vm["id"]] = (reply.body["floatingip"], port)
+
+    async def floating() -> bool:
+        for fip, port in fips.values():
+            found = await pod_list(
+                gateway, pod_a, "floatingips", floating_ip_address=fip["floating_ip_address"]
+            )
+            if not found or not found[0]["port_id"]:
+                return False
+            [bottom_port] = await pod_list(gateway, pod_a, "ports", id=found[0]["port_id"])
+            if bottom_port["mac_address"] != port["mac_address"]:
+                return False
+        return True
+
+    await eventually(floating)
+    router_a = await bottom_router(gateway, pod_a, r1)
+    assert "net2" in await interface_networks(gateway, pod_a, router_a["id"])
+
+    # vm2's floating IP goes, then net2 leaves the router: pod B's router and bridge go
+    fip2, _ = fips[vm2["id"]]
+    assert (await demo.delete(f"{NET}/floatingips/{fip2['id']}")).status == 204
+    await router_interface(demo, r1, "remove", sub2["id"])
+
+    async def pod_b_unwired() -> bool:
+        return await bottom_router(gateway, pod_b, r1) is None
+
+    await eventually(pod_b_unwired)
+
+    # everything deleted at the top: nothing left in any pod
+    fip1, _ = fips[vm1["id"]]
+    assert (await demo.delete(f"{NET}/floatingips/{fip1['id']}")).status == 204
+    await router_interface(demo, r1, "remove", sub1["id"])
+    assert (await demo.delete(f"{NET}/routers/{r1}")).status == 204
+
+    async def no_router_parts() -> bool:
+        for pod in gateway.sim.pods:
+            if await pod_list(gateway, pod, "routers", project_id=project):
+                return False
+            if await pod_list(gateway, pod, "floatingips"):
+                return False
+        return True
+
+    await eventually(no_router_parts)
+
+
+async def test_bad_router_input_changes_nothing(
+    gateway: Gateway, demo: Client, other: Client
+) -> None:
+    _, sub1 = await make_network(demo, "net1", "10.0.1.0/24")
+    _, same = await make_network(demo, "net3", "10.0.1.0/24")
+    reply = await demo.post(f"{NET}/routers", {"router": {"name": "r1"}})
+    r1 = reply.body["router"]["id"]
+    await router_interface(demo, r1, "add", sub1["id"])
+    path = f"{NET}/routers/{r1}/add_router_interface"
+    reply = await demo.put(path, {"subnet_id": same["id"]})  # overlaps net1's subnet
+    assert reply.status == 400, reply.body
+    routes = {"routes": [{"destination": "10.9.0.0/24", "nexthop": "192.0.2.1"}]}
+    reply = await demo.put(f"{NET}/routers/{r1}", {"router": routes})  # a hop to nowhere
+    assert reply.status == 400, reply.body
+    assert reply.body["NeutronError"]["type"] == "InvalidRoutes"
+    theirs, _ = await make_network(other, "theirs", "10.7.0.0/24")
+    port = (await other.post(f"{NET}/ports", {"port": {"network_id": theirs["id"]}})).body
+    admin = await gateway.client("admin")
+    ext = await external_network(admin)
+    body = {"floating_network_id": ext["id"], "port_id": port["port"]["id"]}
+    reply = await demo.post(f"{NET}/floatingips", {"floatingip": body})  # not demo's port
+    assert reply.status in (400, 404), reply.body
+    for pod in gateway.sim.pods:
+        assert await pod_list(gateway, pod, "routers") == []
+        assert await pod_list(gateway, pod, "floatingips") == []

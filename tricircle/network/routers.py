@@ -1,0 +1,401 @@
+"""A central router realised in the pods: one bottom router per pod its networks reach,
+joined through the tenant's bridge network, north-south through the pod of its external
+network, floating IPs where that network is.
+
+Everything here is convergence: read the central router (or floating IP) as it is now,
+compute what each pod must hold, change only what differs. A job runs it after every
+change that matters, and the reconciler again later, so an interrupted run is finished
+by the next one.
+
+- Each pod with a copy of one of the router's networks gets a bottom router (found by
+  its description, the central id) with an interface on each such copy: a copy of the
+  central interface port, so the pod's gateway address and MAC are the central ones.
+- With bottom routers in more than one pod, or north-south through another pod, they
+  are joined by the tenant's bridge network (the service project's, carved from
+  ``[central] bridge_cidr`` by a central subnet pool: no two tenants' bridges overlap):
+  one central port per (router, pod) holds each bottom router's bridge address, and
+  extra routes send each subnet that is not in a pod to a pod where it is.
+- The router's external gateway is set in the pod that realises its external network;
+  the other pods route 0.0.0.0/0 through the bridge to it.
+- A floating IP lives in that pod too, on a copy of the central one (same address). A
+  server in another pod gets a shadow there: a copy of its port, unbound, on a copy of
+  its network, which reaches it over the network's one broadcast domain.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tricircle.network.bottom import NETWORK, PORT, Bottom
+from tricircle.network.neutrons import NeutronRefused, Neutrons
+from tricircle.pods.directory import PodInfo
+
+LOG = logging.getLogger(__name__)
+
+ROUTER, FLOATINGIP = "router", "floatingip"
+SHADOW = "shadow_port"  # a floating IP's copy of a port whose server runs in another pod
+INTERFACE = "network:router_interface"
+BRIDGE_POOL = "tricircle-bridge"
+_ANYWHERE = "0.0.0.0/0"
+
+
+def bridge_name(project_id: str) -> str:
+    return f"tricircle-bridge-{project_id}"
+
+
+def bridge_port_name(router_id: str, pod: PodInfo) -> str:
+    return f"tricircle-bridge-{router_id}-{pod.name}"
+
+
+class Routers:
+    def __init__(self, neutrons: Neutrons) -> None:
+        self.neutrons = neutrons
+        self.bottom = Bottom(neutrons)
+
+    # -- where --
+
+    async def gateway_pod(self, external: dict[str, Any]) -> PodInfo | None:
+        """The pod that realises an external network."""
+        pods = sorted(
+            (p for p in (await self.neutrons.directory.pods()).values() if p.enabled),
+            key=lambda p: p.name,
+        )
+        named = self.neutrons.external_pods.get(external["id"]) or self.neutrons.external_pods.get(
+            external.get("name", "")
+        )
+        if named:
+            return next((p for p in pods if p.name == named), None)
+        hints = external.get("availability_zone_hints") or []
+        for pod in pods:
+            if not hints or pod.az_name in hints:
+                return pod
+        return None
+
+    async def _pods_of(self, network_id: str) -> dict[str, PodInfo]:
+        found = {}
+        for entry in await self.neutrons.routing.find(NETWORK, network_id):
+            pod = await self.neutrons.directory.get(entry.pod_id)
+            if pod is not None:
+                found[pod.id] = pod
+        return found
+
+    # -- routers --
+
+    async def converge(self, router_id: str) -> dict[str, Any]:
+        router = await self.neutrons.central_get("routers", router_id)
+        placed = {e.pod_id: e for e in await self.neutrons.routing.find(ROUTER, router_id)}
+        if router is None:
+            for entry in placed.values():
+                await self._tear_down(entry.pod_id, router_id, entry.bottom_id)
+            return {"pods": 0, "removed": len(placed)}
+        interfaces = await self.neutrons.central_list(
+            "ports", {"device_id": router_id, "device_owner": INTERFACE}
+        )
+        subnets = {}  # central subnet id -> (subnet, the pods its network reaches)
+        for port in interfaces:
+            for fixed in port["fixed_ips"]:
+                subnet = await self.neutrons.central_get("subnets", fixed["subnet_id"])
+                if subnet is not None:
+                    subnets[subnet["id"]] = (subnet, await self._pods_of(subnet["network_id"]))
+        needed: dict[str, PodInfo] = {}
+        for _, pods in subnets.values():
+            needed.update(pods)
+        gateway = router.get("external_gateway_info") or None
+        external = gateway_pod = None
+        if gateway and needed:
+            external = await self.neutrons.central_get("networks", gateway["network_id"])
+            gateway_pod = await self.gateway_pod(external) if external else None
+            if gateway_pod is not None:
+                needed[gateway_pod.id] = gateway_pod
+        for pod_id, entry in placed.items():
+            if pod_id not in needed:
+                await self._tear_down(pod_id, router_id, entry.bottom_id)
+        bridge = await self._bridge(router, needed) if len(needed) > 1 else {}
+        for pod in needed.values():
+            bottom_router = await self._router(pod, router)
+            await self._interfaces(pod, bottom_router, interfaces, subnets, bridge.get(pod.id))
+            routes = self._routes(pod, subnets, bridge, gateway_pod)
+            await self._set(pod, bottom_router, "routes", routes, key=_route_key)
+            if pod is gateway_pod and external is not None:
+                await self._gateway(pod, bottom_router, router, external)
+        return {"pods": len(needed)}
+
+    async def _router(self, pod: PodInfo, router: dict[str, Any]) -> str:
+        entry = await self.neutrons.routing.in_pod(ROUTER, router["id"], pod.id)
+        if entry is not None and entry.bottom_id:
+            return entry.bottom_id
+        found = await self.neutrons.pod_list(pod, "routers", {"description": router["id"]})
+        if found:
+            bottom_id = found[0]["id"]
+        else:
+            body = {
+                "name": router["name"],
+                "description": router["id"],
+                "project_id": router["project_id"],
+            }
+            bottom_id = await self.neutrons.pod_create(pod, "router", body)
+        await self.neutrons.routing.add(
+            router["project_id"], ROUTER, router["id"], pod.id, bottom_id
+        )
+        return bottom_id
+
+    async def _interfaces(
+        self,
+        pod: PodInfo,
+        bottom_router: str,
+        interfaces: list[dict[str, Any]],
+        subnets: dict[str, tuple[dict[str, Any], dict[str, PodInfo]]],
+        bridge_port: dict[str, Any] | None,
+    ) -> None:
+        """The bottom router's interfaces: copies of the central ones whose network
+        reaches the pod, and its bridge port; anything else detached."""
+        wanted = []
+        for port in interfaces:
+            local = [
+                f for f in port["fixed_ips"] if pod.id in subnets.get(f["subnet_id"], ({}, {}))[1]
+            ]
+            if local:
+                wanted.append(await self.bottom.port(pod, port))
+        if bridge_port is not None:
+            wanted.append(await self.bottom.port(pod, bridge_port))
+        attached = await self.neutrons.pod_list(
+            pod, "ports", {"device_id": bottom_router, "device_owner": INTERFACE}
+        )
+        have = {p["id"] for p in attached}
+        for port_id in wanted:
+            if port_id not in have:
+                await self._interface(pod, bottom_router, "add", port_id)
+        for port_id in have - set(wanted):  # Neutron deletes a port it detaches
+            await self._interface(pod, bottom_router, "remove", port_id)
+            await self.neutrons.routing.forget_copies(PORT, pod.id, [port_id])
+
+    async def _interface(self, pod: PodInfo, router: str, action: str, port_id: str) -> None:
+        path = f"/v2.0/routers/{router}/{action}_router_interface"
+        answer = await self.neutrons.pod_call(pod, "PUT", path, json={"port_id": port_id})
+        if not answer.ok and not (action == "remove" and answer.status == 404):
+            raise NeutronRefused(f"pod {pod.name}", f"{action} interface {port_id}", answer)
+
+    def _routes(
+        self,
+        pod: PodInfo,
+        subnets: dict[str, tuple[dict[str, Any], dict[str, PodInfo]]],
+        bridge: dict[str, dict[str, Any]],
+        gateway_pod: PodInfo | None,
+    ) -> list[dict[str, str]]:
+        """Each subnet that is not in the pod, through the bridge to a pod where it is;
+        everything else to the pod with the external gateway."""
+        if not bridge:
+            return []
+        routes = []
+        for subnet, pods in subnets.values():
+            if pod.id in pods or not pods:
+                continue
+            there = min(pods.values(), key=lambda p: p.name)
+            routes.append({"destination": subnet["cidr"], "nexthop": _address(bridge[there.id])})
+        if gateway_pod is not None and gateway_pod.id != pod.id:
+            routes.append({"destination": _ANYWHERE, "nexthop": _address(bridge[gateway_pod.id])})
+        return sorted(routes, key=lambda r: r["destination"])
+
+    async def _set(
+        self, pod: PodInfo, bottom_router: str, field: str, value: Any, key: Any = None
+    ) -> None:
+        answer = await self.neutrons.pod_call(pod, "GET", f"/v2.0/routers/{bottom_router}")
+        if not answer.ok:
+            raise NeutronRefused(f"pod {pod.name}", f"show router {bottom_router}", answer)
+        current = answer.json()["router"].get(field)
+        if (key(current) if key else current) != (key(value) if key else value):
+            await self.neutrons.pod_update(pod, "router", bottom_router, {field: value})
+
+    async def _gateway(
+        self, pod: PodInfo, bottom_router: str, router: dict[str, Any], external: dict[str, Any]
+    ) -> None:
+        """The central gateway, with its address, on the pod's copy of the external network."""
+        info = router["external_gateway_info"]
+        bottom_net = await self.bottom.network(pod, external)
+        fixed = []
+        for item in info.get("external_fixed_ips") or []:
+            subnet = await self.neutrons.central_get("subnets", item["subnet_id"])
+            if subnet is not None:
+                bottom_subnet = await self.bottom.subnet(pod, subnet, bottom_net)
+                fixed.append({"subnet_id": bottom_subnet, "ip_address": item["ip_address"]})
+        wanted = {
+            "network_id": bottom_net,
+            "enable_snat": info.get("enable_snat", True),
+            "external_fixed_ips": fixed,
+        }
+        await self._set(pod, bottom_router, "external_gateway_info", wanted, key=_gateway_key)
+
+    async def _bridge(
+        self, router: dict[str, Any], pods: dict[str, PodInfo]
+    ) -> dict[str, dict[str, Any]]:
+        """pod id -> the central bridge port of the router's bottom router there."""
+        network = await self._bridge_network(router["project_id"])
+        ports = {}
+        for pod in pods.values():
+            name = bridge_port_name(router["id"], pod)
+            found = await self.neutrons.central_list(
+                "ports", {"network_id": network["id"], "name": name}
+            )
+            ports[pod.id] = found[0] if found else await self._central_port(network, name)
+        return ports
+
+    async def _bridge_network(self, project_id: str) -> dict[str, Any]:
+        name = bridge_name(project_id)
+        found = await self.neutrons.central_list("networks", {"name": name})
+        if found:
+            return found[0]
+        body = {"name": name, "port_security_enabled": False}
+        answer = await self.neutrons.central_call("POST", "/v2.0/networks", json={"network": body})
+        if not answer.ok:
+            raise NeutronRefused("the central Neutron", "create a bridge network", answer)
+        network = answer.json()["network"]
+        subnet = {
+            "network_id": network["id"],
+            "ip_version": 4,
+            "subnetpool_id": await self._bridge_pool(),
+            "gateway_ip": None,
+            "enable_dhcp": False,
+            "name": name,
+        }
+        answer = await self.neutrons.central_call("POST", "/v2.0/subnets", json={"subnet": subnet})
+        if not answer.ok:
+            raise NeutronRefused("the central Neutron", "carve a bridge subnet", answer)
+        return network
+
+    async def _bridge_pool(self) -> str:
+        found = await self.neutrons.central_list("subnetpools", {"name": BRIDGE_POOL})
+        if found:
+            return found[0]["id"]
+        body = {
+            "name": BRIDGE_POOL,
+            "prefixes": [self.neutrons.bridge_cidr],
+            "default_prefixlen": 24,
+        }
+        answer = await self.neutrons.central_call(
+            "POST", "/v2.0/subnetpools", json={"subnetpool": body}
+        )
+        if not answer.ok:
+            raise NeutronRefused("the central Neutron", "create the bridge subnet pool", answer)
+        return answer.json()["subnetpool"]["id"]
+
+    async def _central_port(self, network: dict[str, Any], name: str) -> dict[str, Any]:
+        body = {"network_id": network["id"], "name": name}
+        answer = await self.neutrons.central_call("POST", "/v2.0/ports", json={"port": body})
+        if not answer.ok:
+            raise NeutronRefused("the central Neutron", "reserve a bridge address", answer)
+        return answer.json()["port"]
+
+    async def _tear_down(self, pod_id: str, router_id: str, bottom_router: str | None) -> None:
+        """A pod's bottom router and its bridge port go (its interfaces are copies)."""
+        pod = await self.neutrons.directory.get(pod_id)
+        if pod is not None and bottom_router:
+            answer = await self.neutrons.pod_call(pod, "GET", f"/v2.0/routers/{bottom_router}")
+            if answer.ok:
+                await self.neutrons.pod_update(
+                    pod, "router", bottom_router, {"routes": [], "external_gateway_info": {}}
+                )
+                attached = await self.neutrons.pod_list(
+                    pod, "ports", {"device_id": bottom_router, "device_owner": INTERFACE}
+                )
+                for port in attached:
+                    await self._interface(pod, bottom_router, "remove", port["id"])
+                    await self.neutrons.pod_delete(pod, PORT, port["id"])
+                    await self.neutrons.routing.forget_copies(PORT, pod.id, [port["id"]])
+                await self.neutrons.pod_delete(pod, ROUTER, bottom_router)
+            name = bridge_port_name(router_id, pod)
+            for port in await self.neutrons.central_list("ports", {"name": name}):
+                await self.neutrons.central_call("DELETE", f"/v2.0/ports/{port['id']}")
+        entry = await self.neutrons.routing.in_pod(ROUTER, router_id, pod_id)
+        if entry is not None:
+            await self.neutrons.routing.remove(entry.id)
+
+    # -- floating IPs --
+
+    async def converge_floatingip(self, fip_id: str) -> dict[str, Any]:
+        fip = await self.neutrons.central_get("floatingips", fip_id)
+        entries = await self.neutrons.routing.find(FLOATINGIP, fip_id)
+        if fip is None:
+            await self._drop_shadow(fip_id, keep=None)
+            for entry in entries:
+                pod = await self.neutrons.directory.get(entry.pod_id)
+                if pod is not None and entry.bottom_id:
+                    await self.neutrons.pod_delete(pod, FLOATINGIP, entry.bottom_id)
+                await self.neutrons.routing.remove(entry.id)
+            return {"removed": len(entries)}
+        external = await self.neutrons.central_get("networks", fip["floating_network_id"])
+        pod = await self.gateway_pod(external) if external else None
+        if pod is None:
+            return {"placed": False}
+        for entry in entries:  # the external network moved to another pod
+            if entry.pod_id != pod.id:
+                other = await self.neutrons.directory.get(entry.pod_id)
+                if other is not None and entry.bottom_id:
+                    await self.neutrons.pod_delete(other, FLOATINGIP, entry.bottom_id)
+                await self.neutrons.routing.remove(entry.id)
+        bottom_port = None
+        if fip.get("port_id"):
+            port = await self.neutrons.central_get("ports", fip["port_id"])
+            if port is not None:
+                # in the server's pod it is its own port; elsewhere a shadow of it
+                copies = await self.neutrons.routing.find(PORT, port["id"])
+                shadow = any(e.pod_id != pod.id for e in copies) and not any(
+                    e.pod_id == pod.id for e in copies
+                )
+                bottom_port = await self.bottom.port(pod, port)
+                if shadow:
+                    await self.neutrons.routing.add(
+                        fip["project_id"], SHADOW, fip_id, pod.id, bottom_port
+                    )
+                if fip.get("router_id"):
+                    await self.converge(fip["router_id"])
+        await self._drop_shadow(fip_id, keep=bottom_port)
+        bottom_net = await self.bottom.network(pod, external)
+        for subnet_id in external.get("subnets", []):
+            subnet = await self.neutrons.central_get("subnets", subnet_id)
+            if subnet is not None:
+                await self.bottom.subnet(pod, subnet, bottom_net)
+        found = await self.neutrons.pod_list(
+            pod,
+            "floatingips",
+            {"floating_network_id": bottom_net, "floating_ip_address": fip["floating_ip_address"]},
+        )
+        if found:
+            bottom_id = found[0]["id"]
+            if found[0].get("port_id") != bottom_port:
+                await self.neutrons.pod_update(pod, FLOATINGIP, bottom_id, {"port_id": bottom_port})
+        else:
+            body = {
+                "floating_network_id": bottom_net,
+                "floating_ip_address": fip["floating_ip_address"],
+                "project_id": fip["project_id"],
+                "port_id": bottom_port,
+            }
+            bottom_id = await self.neutrons.pod_create(pod, FLOATINGIP, body)
+        await self.neutrons.routing.add(fip["project_id"], FLOATINGIP, fip_id, pod.id, bottom_id)
+        return {"placed": True, "associated": bottom_port is not None}
+
+    async def _drop_shadow(self, fip_id: str, keep: str | None) -> None:
+        """The shadow a floating IP no longer points at goes."""
+        for entry in await self.neutrons.routing.find(SHADOW, fip_id):
+            if entry.bottom_id == keep:
+                continue
+            pod = await self.neutrons.directory.get(entry.pod_id)
+            if pod is not None and entry.bottom_id:
+                await self.neutrons.pod_delete(pod, PORT, entry.bottom_id)
+                await self.neutrons.routing.forget_copies(PORT, pod.id, [entry.bottom_id])
+            await self.neutrons.routing.remove(entry.id)
+
+
+def _address(port: dict[str, Any]) -> str:
+    return port["fixed_ips"][0]["ip_address"]
+
+
+def _route_key(routes: Any) -> list[tuple[str, str]]:
+    return sorted((r["destination"], r["nexthop"]) for r in routes or [])
+
+
+def _gateway_key(info: Any) -> tuple[Any, ...]:
+    info = info or {}
+    fixed = sorted((f["subnet_id"], f["ip_address"]) for f in info.get("external_fixed_ips") or [])
+    return (info.get("network_id"), info.get("enable_snat", True), tuple(fixed))
