@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,15 +56,25 @@ async def empty_transactions(db: Database, samples: int) -> list[float]:
     return sorted(timings)
 
 
-async def reserved_create(engine: QuotaEngine, samples: int) -> list[float]:
-    """Seconds of reserve + commit, one create at a time."""
+async def reserved_create(engine: QuotaEngine, samples: int) -> tuple[list[float], float, float]:
+    """Seconds of reserve + commit, one create at a time; with the statements sent and the
+    process's CPU seconds, per create (what the machine's load does not change)."""
+    statements = [0]
+
+    def counted(*_args: object) -> None:
+        statements[0] += 1
+
+    event.listen(engine.db.engine.sync_engine, "before_cursor_execute", counted)
     timings = []
+    cpu = time.process_time()
     for _ in range(samples):
         start = time.perf_counter()
         held = await engine.reserve(COMPUTE, "latency", SERVER)
         await engine.commit(held, "pod-1")
         timings.append(time.perf_counter() - start)
-    return sorted(timings)
+    cpu = time.process_time() - cpu
+    event.remove(engine.db.engine.sync_engine, "before_cursor_execute", counted)
+    return sorted(timings), statements[0] / samples, cpu / samples
 
 
 class Edge:
@@ -98,7 +108,7 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
         # a limit that is checked (not unlimited) and never reached
         far = _engine(db, 10**9)
         await reserved_create(far, 20)  # warm the pool
-        timings = await reserved_create(far, args.samples)
+        timings, statements, cpu = await reserved_create(far, args.samples)
         baseline = await empty_transactions(db, args.samples)
         edge = Edge(_engine(db, args.limit), args.limit)
         start = time.monotonic()
@@ -113,7 +123,8 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
     )
     print(
         f"reserved create adds: p50={1000 * statistics.median(timings):.2f} ms "
-        f"p99={1000 * timings[int(0.99 * len(timings))]:.2f} ms (n={len(timings)})"
+        f"p99={1000 * timings[int(0.99 * len(timings))]:.2f} ms (n={len(timings)}), "
+        f"{statements:.0f} statements and {1000 * cpu:.2f} ms of the process's CPU each"
     )
     print(
         f"at the edge, {args.clients} clients, limit {args.limit}: "
