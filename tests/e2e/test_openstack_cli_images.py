@@ -4,7 +4,6 @@ admin copies it everywhere, and its delete leaves no copy; bad input is refused.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_openstack_cli import openstack_cli, openstack_cli_refused
+from tests.e2e.test_openstack_cli_volumes import _until
 from tests.gateway.conftest import GatewayFactory
 from tests.gateway.harness import Client, Gateway
 
@@ -21,15 +21,6 @@ DATA = bytes(range(256)) * 4096 * 2  # 2 MiB
 @pytest.fixture
 async def gateway(make_gateway: GatewayFactory) -> Gateway:
     return await make_gateway(images=True)
-
-
-async def _until(check: Any, what: str) -> Any:
-    for _ in range(400):
-        found = await check()
-        if found:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never {what}")
 
 
 async def _image_create(clouds_yaml: Path, path: Path, name: str, *options: str) -> Any:

@@ -30,6 +30,20 @@ async def copies_of(admin: Client, image_id: str) -> list[dict[str, Any]]:
     return reply.body["copies"]
 
 
+async def running_server(demo: Client, image_id: str) -> str:
+    """A server booted from `image_id` in az1, once it is ACTIVE; its id."""
+    reply = await boot(demo, image_id, "az1")
+    assert reply.status == 202, reply.body
+    server_id = reply.body["server"]["id"]
+
+    async def active() -> bool:
+        reply = await demo.get(f"/compute/v2.1/servers/{server_id}")
+        return reply.body["server"]["status"] == "ACTIVE"
+
+    await eventually(active)
+    return server_id
+
+
 async def test_an_admin_copies_an_image_everywhere_and_drops_a_copy(
     gateway: Gateway, demo: Client, admin: Client
 ) -> None:
@@ -164,15 +178,7 @@ async def test_a_snapshot_is_registered_at_the_top_and_boots_anywhere(
     gateway: Gateway, demo: Client
 ) -> None:
     image = await upload(demo, "base")
-    reply = await boot(demo, image["id"], "az1")
-    assert reply.status == 202, reply.body
-    server_id = reply.body["server"]["id"]
-
-    async def active() -> bool:
-        reply = await demo.get(f"/compute/v2.1/servers/{server_id}")
-        return reply.body["server"]["status"] == "ACTIVE"
-
-    await eventually(active)
+    server_id = await running_server(demo, image["id"])
     reply = await demo.post(
         f"/compute/v2.1/servers/{server_id}/action",
         {"createImage": {"name": "snap"}},
@@ -241,15 +247,7 @@ async def test_drift_in_a_pod_is_repaired_from_the_top(
 
 async def test_a_rebuild_copies_its_new_image_first(gateway: Gateway, demo: Client) -> None:
     first, second = await upload(demo, "first"), await upload(demo, "second", b"other bytes")
-    reply = await boot(demo, first["id"], "az1")
-    assert reply.status == 202, reply.body
-    server_id = reply.body["server"]["id"]
-
-    async def active() -> bool:
-        reply = await demo.get(f"/compute/v2.1/servers/{server_id}")
-        return reply.body["server"]["status"] == "ACTIVE"
-
-    await eventually(active)
+    server_id = await running_server(demo, first["id"])
     reply = await demo.post(
         f"/compute/v2.1/servers/{server_id}/action", {"rebuild": {"imageRef": second["id"]}}
     )
