@@ -13,10 +13,13 @@ from tests.gateway.conftest import GatewayFactory
 from tests.gateway.harness import Client, Gateway
 from tests.gateway.test_images import DATA, IMG, boot, copy_in, upload
 from tests.jobs.helpers import eventually
+from tricircle.gateway.image import GLANCES
 from tricircle.images import copy as copy_module
 from tricircle.images import transfer
 from tricircle.images.copies import CopyStore
-from tricircle.images.sync import request_sync
+from tricircle.images.copy import Copier
+from tricircle.images.models import COPYING, ImageCopy
+from tricircle.images.sync import ImageSync, request_sync
 
 
 @pytest.fixture
@@ -254,3 +257,25 @@ async def test_a_rebuild_copies_its_new_image_first(gateway: Gateway, demo: Clie
     assert reply.status == 202, reply.body
     copy = copy_in(gateway, "pod1", second["id"])
     assert copy is not None and copy.status == "active" and copy.size == len(b"other bytes")
+
+
+async def test_a_later_attempt_reads_the_bytes_from_a_pod_holding_a_copy(
+    gateway: Gateway, demo: Client
+) -> None:
+    image = await upload(demo, "mine")
+    assert (await boot(demo, image["id"], "az1")).status == 202  # pod1 holds a copy now
+    glances = gateway.app[GLANCES]
+    copies = CopyStore(gateway.services.db)
+    copier = Copier(glances, copies, ImageSync(glances, copies, gateway.conf))
+    pod2 = next(p for p in (await gateway.services.directory.pods()).values() if p.name == "pod2")
+    async with gateway.services.db.session.begin() as session:  # asked for, no job queued
+        session.add(ImageCopy(image_id=image["id"], pod_id=pod2.id, state=COPYING))
+    pod1, top = gateway.sim.pods["pod1"], gateway.sim.central
+    assert top is not None
+    before = (pod1.arrived, top.arrived)
+    await copier.copy(image["id"], pod2.id, attempt=2)
+    await pod1.received(f"GET /image/v2/images/{image['id']}/file", after=before[0], timeout=0)
+    with pytest.raises(TimeoutError):  # not the top's this time
+        await top.received(f"GET /image/v2/images/{image['id']}/file", after=before[1], timeout=0)
+    copy = copy_in(gateway, "pod2", image["id"])
+    assert copy is not None and copy.os_hash_value == hashlib.sha512(DATA).hexdigest()

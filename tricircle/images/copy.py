@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from tricircle.images.copies import CopyStore
-from tricircle.images.glances import Glances, same_bytes
+from tricircle.images.glances import Glance, Glances, same_bytes
+from tricircle.images.models import ACTIVE
 from tricircle.images.sync import ImageSync
 from tricircle.images.transfer import TransferFailed, stream
 from tricircle.jobs.policy import PermanentError, RetryableError
@@ -27,7 +28,10 @@ class Copier:
         self.copies = copies
         self.sync = sync
 
-    async def copy(self, image_id: str, pod_id: str) -> dict[str, Any]:
+    async def copy(self, image_id: str, pod_id: str, attempt: int = 1) -> dict[str, Any]:
+        """Makes `pod_id`'s copy; attempts after the first read the bytes from a pod that
+        holds an active copy, if one does, in turn with the top (whose store may be what
+        fails)."""
         pod = await self.glances.directory.get(pod_id)
         top = await self.glances.top_image(image_id)
         if pod is None or top is None:  # nothing to copy, or nowhere to: nothing to keep
@@ -43,7 +47,7 @@ class Copier:
         if here["status"] in _BEING_WRITTEN:  # an earlier attempt's upload is ending
             raise RetryableError(f"image {image_id} is {here['status']} in pod {pod.name}", 2.0)
         if here["status"] == "queued":
-            copied = await self._send(pod, top)
+            copied = await self._send(pod, top, await self._source(image_id, pod.id, attempt))
             here = await self.glances.pod_image(pod, image_id) or {}
         if not same_bytes(here, top):
             await self._refuse(pod, here, top, sent_now=copied is not None)
@@ -54,7 +58,18 @@ class Copier:
             return {"copied": copied or 0, "gone": "image"}
         return {"copied": copied or 0}
 
-    async def _send(self, pod: PodInfo, top: dict[str, Any]) -> int:
+    async def _source(self, image_id: str, target_id: str, attempt: int) -> Glance:
+        """The top's Glance on the first attempt; then the top and the pods holding an
+        active copy take turns. Whatever the source, the bytes are checked against the
+        top's hash."""
+        sources = [self.glances.top]
+        for copy in await self.copies.of_image(image_id):
+            pod = await self.glances.directory.get(copy.pod_id)
+            if copy.state == ACTIVE and copy.pod_id != target_id and pod is not None:
+                sources.append(self.glances.of_pod(pod))
+        return sources[(attempt - 1) % len(sources)]
+
+    async def _send(self, pod: PodInfo, top: dict[str, Any], source: Glance) -> int:
         image_id = top["id"]
         await self.copies.started(image_id, pod.id, top.get("size"))
 
@@ -66,7 +81,7 @@ class Copier:
                 self.glances.http,
                 await self.glances.auth.token(),
                 image_id,
-                self.glances.top,
+                source,
                 self.glances.of_pod(pod),
                 progress=progress,
                 stall=self.glances.central.timeout,

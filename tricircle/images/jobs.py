@@ -40,7 +40,7 @@ def register(registry: Registry, conf: cfg.ConfigOpts, glances: Glances, copies:
     async def copy(ctx: JobContext) -> dict[str, Any]:
         image_id, pod_id = parse_copy_resource(ctx.job.resource_id)
         try:
-            return await _guarded(copier.copy(image_id, pod_id))
+            return await _guarded(copier.copy(image_id, pod_id, ctx.job.attempt))
         except (PermanentError, RetryableError) as exc:
             # the last attempt, or none will do better: a waiting create hears why at once
             if isinstance(exc, PermanentError) or ctx.job.attempt >= _PATIENT:
