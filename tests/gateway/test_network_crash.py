@@ -1,6 +1,6 @@
-"""Networks across pods with the job worker killed halfway: once another worker has run
-the jobs, the pods hold exactly what the central Neutron says, and after the deletes at
-the top, nothing."""
+"""Networks and a router across pods with the job worker killed halfway: once another
+worker has run the jobs, the pods hold what the central Neutron says (a bottom router in
+each pod), and after the deletes at the top, nothing."""
 
 from __future__ import annotations
 
@@ -49,7 +49,11 @@ async def pod_objects(sim: SimCloud, project: str) -> dict[str, int]:
         state = pod.network
         groups = [g for g in state.security_groups.values() if g["project_id"] == project]
         found[name] = (
-            sum(n["project_id"] == project for n in state.networks.values())
+            len(state.routers)
+            + sum(
+                n["project_id"] == project or n["name"] == f"tricircle-bridge-{project}"
+                for n in state.networks.values()
+            )
             + sum(p["project_id"] == project for p in state.ports.values())
             + sum(g["description"] != "Default security group" for g in groups)
         )
@@ -92,9 +96,10 @@ async def test_a_worker_killed_halfway(sim: SimCloud, tmp_path: Path) -> None:
                 reply = await demo.post("/compute/v2.1/servers", {"server": server})
                 assert reply.status == 202, reply.body
                 servers.append(reply.body["server"]["id"])
-            for server_id in servers:  # the jobs that free their ports wait for a worker
-                assert (await demo.delete(f"/compute/v2.1/servers/{server_id}")).status == 204
-            assert (await demo.delete(f"{NET}/subnets/{subnet_id}")).status == 409  # ports
+            reply = await demo.post(f"{NET}/routers", {"router": {"name": "r1"}})
+            router = f"{NET}/routers/{reply.body['router']['id']}"
+            interface = {"subnet_id": subnet_id}
+            assert (await demo.put(f"{router}/add_router_interface", interface)).status == 200
 
             workers.append(await worker(config))
 
@@ -108,6 +113,15 @@ async def test_a_worker_killed_halfway(sim: SimCloud, tmp_path: Path) -> None:
             workers[0].send_signal(signal.SIGKILL)  # in the middle of a job
             await workers[0].wait()
             workers.append(await worker(config))
+
+            async def wired() -> bool:  # a bottom router in both pods
+                return all(pod.network.routers for pod in sim.pods.values())
+
+            await eventually(wired, timeout=60)
+            for server_id in servers:  # the jobs that free their ports run on the new worker
+                assert (await demo.delete(f"/compute/v2.1/servers/{server_id}")).status == 204
+            assert (await demo.put(f"{router}/remove_router_interface", interface)).status == 200
+            assert (await demo.delete(router)).status == 204
 
             async def ports_freed() -> bool:
                 ports = (await demo.get(f"{NET}/ports", params={"network_id": net_id})).body
