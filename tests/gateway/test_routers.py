@@ -12,6 +12,8 @@ from tests.gateway.conftest import GatewayFactory
 from tests.gateway.harness import Client, Gateway
 from tests.gateway.test_networks import boot, central_port, make_network, pod_list, server_pod
 from tests.jobs.helpers import eventually
+from tricircle.gateway.network import NEUTRONS
+from tricircle.network.sync import NetworkSync
 
 NET = "/network/v2.0"
 
@@ -189,3 +191,33 @@ async def test_bad_router_input_changes_nothing(
     for pod in gateway.sim.pods:
         assert await pod_list(gateway, pod, "routers") == []
         assert await pod_list(gateway, pod, "floatingips") == []
+
+
+async def test_the_routers_own_routes_and_their_repair(gateway: Gateway, demo: Client) -> None:
+    net1, sub1 = await make_network(demo, "net1", "10.0.1.0/24")
+    net2, sub2 = await make_network(demo, "net2", "10.0.2.0/24")
+    vm1 = await boot(demo, "vm1", "az1", [{"uuid": net1["id"]}])
+    vm2 = await boot(demo, "vm2", "az2", [{"uuid": net2["id"]}])
+    pod_a, pod_b = await server_pod(gateway, vm1["id"]), await server_pod(gateway, vm2["id"])
+    r1 = (await demo.post(f"{NET}/routers", {"router": {"name": "r1"}})).body["router"]["id"]
+    await router_interface(demo, r1, "add", sub1["id"])
+    await router_interface(demo, r1, "add", sub2["id"])
+    own = {"destination": "172.16.0.0/24", "nexthop": "10.0.1.50"}  # a host on net1
+    reply = await demo.put(f"{NET}/routers/{r1}", {"router": {"routes": [own]}})
+    assert reply.status == 200, reply.body
+
+    async def routed() -> bool:
+        a, b = await bottom_router(gateway, pod_a, r1), await bottom_router(gateway, pod_b, r1)
+        if a is None or b is None:
+            return False
+        return own in a["routes"] and any(
+            r["destination"] == own["destination"] and r["nexthop"] != own["nexthop"]
+            for r in b["routes"]
+        )  # pod B reaches the hop through the bridge
+
+    await eventually(routed)
+    bottom = await bottom_router(gateway, pod_a, r1)
+    pod = gateway.sim.pods[pod_a]
+    pod.network.routers[bottom["id"]]["routes"] = []  # lost in the pod
+    await NetworkSync(gateway.services.db, gateway.app[NEUTRONS]).reconcile(grace=3600)
+    assert own in (await bottom_router(gateway, pod_a, r1))["routes"]

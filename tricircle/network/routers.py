@@ -24,6 +24,7 @@ by the next one.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
@@ -115,7 +116,7 @@ class Routers:
         for pod in needed.values():
             bottom_router = await self._router(pod, router)
             await self._interfaces(pod, bottom_router, interfaces, subnets, bridge.get(pod.id))
-            routes = self._routes(pod, subnets, bridge, gateway_pod)
+            routes = self._routes(pod, router, subnets, bridge, gateway_pod)
             await self._set(pod, bottom_router, "routes", routes, key=_route_key)
             if pod is gateway_pod and external is not None:
                 await self._gateway(pod, bottom_router, router, external)
@@ -179,21 +180,34 @@ class Routers:
     def _routes(
         self,
         pod: PodInfo,
+        router: dict[str, Any],
         subnets: dict[str, tuple[dict[str, Any], dict[str, PodInfo]]],
         bridge: dict[str, dict[str, Any]],
         gateway_pod: PodInfo | None,
     ) -> list[dict[str, str]]:
-        """Each subnet that is not in the pod, through the bridge to a pod where it is;
-        everything else to the pod with the external gateway."""
-        if not bridge:
-            return []
+        """The central router's own routes whose next hop is on a subnet in the pod; each
+        subnet that is not in the pod (and each route whose next hop is on one) through the
+        bridge to a pod where it is; everything else to the pod with the external gateway."""
+
+        def via_bridge(pods: dict[str, PodInfo]) -> str:
+            return _address(bridge[min(pods.values(), key=lambda p: p.name).id])
+
         routes = []
         for subnet, pods in subnets.values():
-            if pod.id in pods or not pods:
-                continue
-            there = min(pods.values(), key=lambda p: p.name)
-            routes.append({"destination": subnet["cidr"], "nexthop": _address(bridge[there.id])})
-        if gateway_pod is not None and gateway_pod.id != pod.id:
+            if pods and pod.id not in pods and bridge:
+                routes.append({"destination": subnet["cidr"], "nexthop": via_bridge(pods)})
+        for route in router.get("routes") or []:
+            hop = ipaddress.ip_address(route["nexthop"])
+            for subnet, pods in subnets.values():
+                if hop not in ipaddress.ip_network(subnet["cidr"]):
+                    continue
+                if pod.id in pods:
+                    routes.append(dict(route))
+                elif pods and bridge:
+                    routes.append(
+                        {"destination": route["destination"], "nexthop": via_bridge(pods)}
+                    )
+        if gateway_pod is not None and gateway_pod.id != pod.id and bridge:
             routes.append({"destination": _ANYWHERE, "nexthop": _address(bridge[gateway_pod.id])})
         return sorted(routes, key=lambda r: r["destination"])
 
