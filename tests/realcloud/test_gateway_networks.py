@@ -129,28 +129,10 @@ async def test_one_network_in_both_regions(top: Top) -> None:
 
         # a rule added at the top reaches both pods; a remote-group rule admits az2's
         # server by its address in az1's pod
-        await created(
-            top.demo,
-            "security-group-rules",
-            "security_group_rule",
-            {
-                "security_group_id": group["id"],
-                "direction": "ingress",
-                "protocol": "tcp",
-                "port_range_min": 22,
-                "port_range_max": 22,
-            },
-        )
-        await created(
-            top.demo,
-            "security-group-rules",
-            "security_group_rule",
-            {
-                "security_group_id": group["id"],
-                "direction": "ingress",
-                "remote_group_id": group["id"],
-            },
-        )
+        ssh = {"protocol": "tcp", "port_range_min": 22, "port_range_max": 22}
+        for rule in (ssh, {"remote_group_id": group["id"]}):
+            body = {"security_group_id": group["id"], "direction": "ingress", **rule}
+            await created(top.demo, "security-group-rules", "security_group_rule", body)
         vm2_address = ports[az2]["fixed_ips"][0]["ip_address"]
 
         async def copy_rules(pod: Client) -> list[dict[str, Any]]:
