@@ -130,7 +130,8 @@ async def run_demo(args: argparse.Namespace) -> int:
         pod.add_image(name="cirros", id=IMAGE_ID)
         pods.append(pod)
     cloud.set_region_endpoints(TOP_REGION, endpoints(gateway_url))
-    central = await cloud.add_central()  # the central Neutron, behind the gateway
+    central = await cloud.add_central()  # the central Neutron and the top Glance
+    central.add_image(name="cirros", id=IMAGE_ID)  # the registry holds what the pods hold
 
     conf = load_config()
     conf.set_override("connection", f"sqlite:///{database}", "database")
@@ -138,6 +139,7 @@ async def run_demo(args: argparse.Namespace) -> int:
     conf.set_override("password", "tricircle", "identity")
     conf.set_override("region_name", TOP_REGION, "identity")
     conf.set_override("network_url", central.url("network"), "central")
+    conf.set_override("image_url", central.url("image"), "central")
     metrics_port = args.metrics_port or args.port + 1
     conf.set_override("metrics_port", metrics_port, "gateway")
     # the seeding's requests are the demo's own: its first screen is the banner alone
@@ -203,7 +205,17 @@ Use it with the openstack CLI:
   {openstack} server create --flavor m1.tiny --image cirros --network net1 \\
       --availability-zone az2 vm2
   {openstack} server list                 # vm1 and vm2: two pods, one network
-  {openstack} server delete vm1 vm2
+  {openstack} image create --file {clouds_yaml} img1   # any file does as raw bytes
+  {openstack} server create --flavor m1.tiny --image img1 --network net1 \\
+      --availability-zone az2 vm3          # img1 is copied into az2's pod first
+  {openstack} network create net2
+  {openstack} subnet create --network net2 --subnet-range 10.0.2.0/24 subnet2
+  {openstack} server create --flavor m1.tiny --image cirros --network net2 \\
+      --availability-zone az2 vm4
+  {openstack} router create r1            # one router over both AZs' pods
+  {openstack} router add subnet r1 subnet1
+  {openstack} router add subnet r1 subnet2
+  {openstack} server delete vm1 vm2 vm3 vm4
   {openstack} --os-cloud tricircle-admin tricircle pod list
 
 Rehearse an outage of pod2 (and bring it back with {{"down": null}}):
