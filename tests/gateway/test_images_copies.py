@@ -279,3 +279,19 @@ async def test_a_later_attempt_reads_the_bytes_from_a_pod_holding_a_copy(
         await top.received(f"GET /image/v2/images/{image['id']}/file", after=before[1], timeout=0)
     copy = copy_in(gateway, "pod2", image["id"])
     assert copy is not None and copy.os_hash_value == hashlib.sha512(DATA).hexdigest()
+
+
+async def test_an_adoption_whose_bytes_the_top_refuses_leaves_nothing_at_the_top(
+    gateway: Gateway, admin: Client
+) -> None:
+    odd = "0ddba11c-0000-4000-8000-000000000003"
+    # said to be qcow2, holding raw bytes: the top Glance's format check refuses the upload
+    gateway.sim.pods["pod1"].add_image(name="odd", id=odd, data=DATA, disk_format="qcow2")
+    reply = await admin.post(f"/v1.0/images/{odd}/adoption", {"adoption": {}})
+    assert reply.status == 202, reply.body
+
+    async def unregistered() -> bool:
+        return (await admin.get(f"{IMG}/images/{odd}")).status == 404
+
+    await eventually(unregistered)
+    assert await copies_of(admin, odd) == []

@@ -40,6 +40,17 @@ class Uploader:
         self.copies = copies
 
     async def upload(self, image_id: str, source_id: str, holders: list[str]) -> dict[str, Any]:
+        try:
+            return await self._upload(image_id, source_id, holders)
+        except PermanentError:
+            # the top's image this registered never gets its bytes: it goes, as Nova
+            # deletes a failed snapshot's image
+            top = await self.glances.top_image(image_id)
+            if top is not None and top["status"] == "queued":
+                await self.glances.top_call("DELETE", f"/v2/images/{image_id}")
+            raise
+
+    async def _upload(self, image_id: str, source_id: str, holders: list[str]) -> dict[str, Any]:
         source = await self.glances.directory.get(source_id)
         if source is None:
             raise PermanentError(f"pod {source_id} is gone")
