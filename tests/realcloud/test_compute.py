@@ -10,8 +10,6 @@ from tests.realcloud.targets import Client, Reply, Target
 
 # scenarios the simulator does not pass yet: {scenario: reason} (strict xfail on `sim`)
 SIM_GAPS: dict[str, str] = {
-    "test_server_lifecycle": "sim server view at 2.96: no OS-EXT-SRV-ATTR:hostname (2.90) nor "
-    "server_groups (2.71); shows security_groups on a server without ports",
     "test_server_errors": "sim accepts an unknown key in the server create body (Nova: 400)",
 }
 

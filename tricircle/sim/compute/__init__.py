@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tricircle.sim.compute import actions, flavors, infra, keypairs, server_parts, servers
+from tricircle.sim.compute import (
+    actions,
+    consoles,
+    flavors,
+    infra,
+    keypairs,
+    migrations,
+    server_groups,
+    server_parts,
+    servers,
+    usage,
+)
 from tricircle.sim.http import Microversions
 from tricircle.sim.service import Service, render_fault
+from tricircle.unrouted import not_found_response
 
 MIN_VERSION = (2, 1)
 
@@ -17,8 +29,15 @@ def microversions(max_version: tuple[int, int]) -> Microversions:
 
 def add_routes(router: web.UrlDispatcher) -> None:
     # Fixed paths (…/detail) go before parameterised ones so they win.
-    for module in (infra, flavors, keypairs, servers, actions, server_parts):
+    modules = (infra, flavors, keypairs, servers, actions, server_parts, server_groups, usage)
+    for module in (*modules, migrations, consoles):
         module.add_routes(router)
+    router.add_route("*", "/compute/v2.1/{tail:.*}", unrouted)  # last: what none takes
+
+
+async def unrouted(request: web.Request) -> web.Response:
+    """Nova's router's own 404 for a call no route takes."""
+    return not_found_response(request)
 
 
 def service(max_version: tuple[int, int]) -> Service:

@@ -290,6 +290,7 @@ class ComputeState:
     deleted_servers: dict[str, Server] = field(default_factory=dict)
     flavors: dict[str, Flavor] = field(default_factory=dict)
     keypairs: dict[tuple[str, str], Keypair] = field(default_factory=dict)
+    server_groups: dict[str, ServerGroup] = field(default_factory=dict)
     started_at: float = field(default_factory=now)
 
     def __post_init__(self) -> None:
@@ -305,3 +306,14 @@ class ComputeState:
             "cores": sum(s.flavor.vcpus for s in mine),
             "ram": sum(s.flavor.ram for s in mine),
         }
+
+
+@dataclass
+class ServerGroup:
+    id: str
+    name: str
+    policy: str
+    rules: dict[str, int]
+    project_id: str
+    user_id: str
+    members: list[str] = field(default_factory=list)

@@ -23,6 +23,7 @@ from tricircle.sim.compute.common import (
     ref_id,
 )
 from tricircle.sim.compute.model import RUNNING, Server
+from tricircle.sim.compute.server_groups import group_hosts, hinted_group, join
 from tricircle.sim.compute.server_requests import (
     availability_zone,
     boot_volume_goes_with_server,
@@ -32,7 +33,7 @@ from tricircle.sim.compute.server_requests import (
     requested_networks,
 )
 from tricircle.sim.compute.views import server_summary
-from tricircle.sim.http import SimError, json_response, new_id, now, read_json
+from tricircle.sim.http import SimError, isotime, json_response, new_id, now, read_json
 from tricircle.sim.service import ctx, microversion
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ async def create_server(request: web.Request) -> web.Response:
     mv = microversion(request)
     if context.project_id is None:
         raise SimError(403, "Policy doesn't allow os_compute_api:servers:create to be performed.")
-    body = body_of(await read_json(request), "server")
+    outer = await read_json(request)
+    body = body_of(outer, "server")
     check_create_body(body)
 
     if "name" not in body:
@@ -132,12 +134,16 @@ async def create_server(request: web.Request) -> web.Response:
     if min_count > max_count:
         raise SimError(400, "min_count must be <= max_count")
     count = check_quota(request, context.project_id, flavor.vcpus, flavor.ram, min_count, max_count)
+    group = hinted_group(request, outer)
 
     reservation_id = f"r-{secrets.token_hex(4)}"
     admin_pass = body.get("adminPass") or secrets.token_urlsafe(9)
     created: list[Server] = []
     for index in range(count):
         display = name if count == 1 else f"{name}-{index + 1}"
+        spread = [compute.hosts[index % len(compute.hosts)]]
+        hosts = group_hosts(compute, group) if group is not None else spread
+        host = forced_host or (hosts or spread)[0]
         server = Server(
             id=new_id(),
             name=display,
@@ -146,8 +152,8 @@ async def create_server(request: web.Request) -> web.Response:
             flavor=flavor,
             image_id="" if boot_volume else image_id,
             availability_zone=az,
-            host=forced_host or compute.hosts[index % len(compute.hosts)],
-            node=forced_host or compute.hosts[index % len(compute.hosts)],
+            host=host,
+            node=host,
             key_name=key_name,
             key_data=keypair.public_key if keypair else None,
             metadata=dict(metadata),
@@ -189,9 +195,13 @@ async def create_server(request: web.Request) -> web.Response:
                     delete_on_termination=boot_volume_goes_with_server(body),
                 )
             )
+        join(group, server)
+        created.append(server)
+        if not hosts and not forced_host:  # the group's policy leaves no host
+            _no_valid_host(server)
+            continue
         server.task_state = "spawning"
         pod.later(pod.boot_delay, lambda s=server: _finish_boot(pod, s))
-        created.append(server)
 
     if body.get("return_reservation_id"):
         return json_response({"reservation_id": reservation_id}, 202)
@@ -216,6 +226,15 @@ def _hostname(name: str) -> str:
     # Nova sanitizes display names into hostnames.
     cleaned = re.sub(r"[^\w.-]+", "-", name.lower()).strip("-.")
     return cleaned[:63] or "server"
+
+
+def _no_valid_host(server: Server) -> None:
+    server.vm_state, server.task_state = "error", None
+    server.fault = {
+        "code": 500,
+        "created": isotime(now()),
+        "message": "No valid host was found. There are not enough hosts available.",
+    }
 
 
 def _finish_boot(pod: Pod, server: Server) -> None:

@@ -15,9 +15,11 @@ from tricircle.sim.compute.common import (
     get_server,
     only_from,
     pod_of,
+    state,
 )
 from tricircle.sim.compute.model import Server
 from tricircle.sim.compute.server_create import create_server
+from tricircle.sim.compute.server_groups import leave
 from tricircle.sim.compute.server_list import list_servers
 from tricircle.sim.compute.views import server_detail
 from tricircle.sim.http import json_response, now, read_json
@@ -29,7 +31,11 @@ if TYPE_CHECKING:
 
 async def show_server(request: web.Request) -> web.Response:
     server = get_server(request)
-    body = server_detail(server, api_base(request), microversion(request), ctx(request).is_admin)
+    mv = microversion(request)
+    body = server_detail(server, api_base(request), mv, ctx(request).is_admin)
+    if mv >= (2, 71):  # a server's show (not the lists) names its groups
+        groups = state(request).server_groups.values()
+        body["server_groups"] = [g.id for g in groups if server.id in g.members]
     return json_response({"server": body})
 
 
@@ -59,6 +65,7 @@ def delete_now(pod: Pod, server: Server) -> None:
     if compute.servers.pop(server.id, None) is None:
         return
     release(pod, server)
+    leave(compute, server)
     server.vm_state = "deleted"
     server.task_state = None
     server.power_state = 0

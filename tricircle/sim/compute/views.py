@@ -90,7 +90,8 @@ def server_detail(server: Server, base: str, mv: Version, admin: bool) -> dict[s
     }
     if status in _PROGRESS:
         body["progress"] = 0
-    if server.security_groups and not server.deleted:
+    # Nova reads them from the server's ports: a server without any shows none
+    if server.security_groups and server.interfaces and not server.deleted:
         body["security_groups"] = [{"name": n} for n in server.security_groups]
     if server.fault and status in ("ERROR", "DELETED"):
         body["fault"] = server.fault
@@ -122,6 +123,8 @@ def server_detail(server: Server, base: str, mv: Version, admin: bool) -> dict[s
         body["trusted_image_certificates"] = None
     if mv >= (2, 73):
         body["locked_reason"] = server.locked_reason
+    if mv >= (2, 90):
+        body["OS-EXT-SRV-ATTR:hostname"] = server.hostname
     if mv >= (2, 96):
         body["pinned_availability_zone"] = server.pinned_availability_zone
     return body
