@@ -78,3 +78,18 @@ class VolumeTypeAccess(Base):
         String(36), ForeignKey("volume_types.id", ondelete="CASCADE"), primary_key=True
     )
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ServerGroup(Base):
+    """A project's server group, kept at the top; a pod gets a copy (its own id) when a
+    member lands there, and the copies' members are the group's."""
+
+    __tablename__ = "server_groups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    policy: Mapped[str] = mapped_column(String(32))
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -7,12 +7,17 @@ from aiohttp import web
 from tricircle.gateway.compute import (
     COMPUTE,
     aggregated,
+    console_tokens,
     flavors,
     hypervisors,
     keypairs,
+    migrations,
     quotas,
+    server_groups,
     server_list,
     servers,
+    unrouted,
+    usage,
     versions,
     zones,
 )
@@ -36,6 +41,11 @@ def create_compute_app(max_body: int) -> web.Application:
                 zones,
                 hypervisors,
                 aggregated,
+                server_groups,
+                usage,
+                migrations,
+                console_tokens,
+                unrouted,  # last: what no other route takes
             )
         ),
     )

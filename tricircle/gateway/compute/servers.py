@@ -11,6 +11,7 @@ from aiohttp import web
 from tricircle.gateway.compute.copies import ensure_flavor, ensure_keypair, find_keypair
 from tricircle.gateway.compute.flavors import visible_flavor
 from tricircle.gateway.compute.interfaces import interfaces
+from tricircle.gateway.compute.server_groups import group_pod, hinted_body, requested_group
 from tricircle.gateway.compute.server_networks import (
     bottom_networks,
     bound,
@@ -31,6 +32,7 @@ from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.mark import MARK_KEY, MARK_VALUE
 from tricircle.pods.routing import SERVER
+from tricircle.unrouted import not_found_response
 from tricircle.web.errors import ApiError, bad_request, not_found
 from tricircle.web.http import read_json
 from tricircle.web.services import context_of, services_of
@@ -122,6 +124,7 @@ async def create_server(request: web.Request) -> web.Response:
     except ApiError:
         raise bad_request(f"Flavor {flavor_ref} could not be found.") from None
     keypair = await find_keypair(request, server["key_name"]) if server.get("key_name") else None
+    group = await requested_group(request, body)
     count = max(int(server.get("min_count", 1)), int(server.get("max_count", 1)))
     ports = await requested_ports(request, server)
     if ports is not None and count > 1:
@@ -145,7 +148,8 @@ async def create_server(request: web.Request) -> web.Response:
         if ports is not None:
             sent["networks"] = await bottom_networks(request, pod, ports)
             sent.pop("security_groups", None)  # the ports carry them
-        answer = taken(pod, await boot_reserved(request, pod, flavor, {**body, "server": sent}))
+        sent_body = await hinted_body(request, pod, group, {**body, "server": sent})
+        answer = taken(pod, await boot_reserved(request, pod, flavor, sent_body))
         if answer.status == 202:
             created = answer.json()
             await _record(request, pod, created, count)
@@ -156,9 +160,12 @@ async def create_server(request: web.Request) -> web.Response:
     # the pod gets the AZ too: Nova pins a server to the AZ it was asked for (2.96)
     az = server.get("availability_zone")
     try:
-        volume_pod = await _boot_volume_pod(request, server, az)
-        if volume_pod is not None:
-            answer = await create(volume_pod)
+        # the pod of its boot volume, or of its affinity group's members, if it has one
+        bound_pod = await _boot_volume_pod(request, server, az) or await group_pod(
+            request, group, az
+        )
+        if bound_pod is not None:
+            answer = await create(bound_pod)
         else:
             answer = await create_in_az(services, context.project_id or "", az, SERVER, create)
     except BaseException:
@@ -244,7 +251,7 @@ async def _siblings(request: web.Request, pod: PodInfo, first_id: str) -> list[s
 @routes.route("*", "/v2.1/servers/{server_id}")
 async def server(request: web.Request) -> web.Response:
     if request.method not in ("GET", "PUT", "DELETE"):
-        raise web.HTTPMethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
+        return not_found_response(request)  # Nova's router has no such route
     server_id = request.match_info["server_id"]
     deleted = request.method == "DELETE"
     ports = await plugged_ports(request, server_id) if deleted else None
