@@ -45,15 +45,17 @@ def _engine(db: Database, instances: int) -> QuotaEngine:
     return QuotaEngine(db, conf)
 
 
-async def empty_transactions(db: Database, samples: int) -> list[float]:
-    """Seconds of one transaction of one ``SELECT 1``: what a round trip costs here now."""
+async def empty_transactions(db: Database, samples: int) -> tuple[list[float], float]:
+    """Seconds of one transaction of one ``SELECT 1`` (what a statement costs here now), and
+    the process's CPU seconds of each."""
     timings = []
+    cpu = time.process_time()
     for _ in range(samples):
         start = time.perf_counter()
-        async with db.session.begin() as session:
-            await session.execute(text("SELECT 1"))
+        async with db.engine.begin() as connection:
+            await connection.execute(text("SELECT 1"))
         timings.append(time.perf_counter() - start)
-    return sorted(timings)
+    return sorted(timings), (time.process_time() - cpu) / samples
 
 
 async def reserved_create(engine: QuotaEngine, samples: int) -> tuple[list[float], float, float]:
@@ -109,7 +111,7 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
         far = _engine(db, 10**9)
         await reserved_create(far, 20)  # warm the pool
         timings, statements, cpu = await reserved_create(far, args.samples)
-        baseline = await empty_transactions(db, args.samples)
+        baseline, baseline_cpu = await empty_transactions(db, args.samples)
         edge = Edge(_engine(db, args.limit), args.limit)
         start = time.monotonic()
         until = start + args.seconds
@@ -119,7 +121,8 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
         await db.dispose()
     print(
         f"one empty transaction: p50={1000 * statistics.median(baseline):.2f} ms "
-        f"p99={1000 * baseline[int(0.99 * len(baseline))]:.2f} ms"
+        f"p99={1000 * baseline[int(0.99 * len(baseline))]:.2f} ms, "
+        f"{1000 * baseline_cpu:.2f} ms of the process's CPU each"
     )
     print(
         f"reserved create adds: p50={1000 * statistics.median(timings):.2f} ms "
