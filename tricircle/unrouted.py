@@ -5,10 +5,22 @@ or text as the Accept header asks."""
 from __future__ import annotations
 
 import json
+import re
 
 from aiohttp import web
 
 _MESSAGE = "The resource could not be found."
+# APIs Nova removed (nova-network, cells v1, ...): their routes stay and answer 410
+_REMOVED = re.compile(
+    r"^/(os-cells|os-cloudpipe|os-fping|os-floating-ips-bulk|os-floating-ip-dns"
+    r"|os-security-group-default-rules)(/.*)?$|^/os-fixed-ips/.+$|^/os-agents$"
+)
+GONE = "This resource is no longer available. No forwarding address is given."
+
+
+def removed(path: str) -> bool:
+    """Whether `path` (below the version, e.g. "/os-cells") is an API Nova removed."""
+    return _REMOVED.match(path) is not None
 _HTML = (
     "<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n"
     f"  <h1>404 Not Found</h1>\n  {_MESSAGE}<br /><br />\n\n\n\n </body>\n</html>"

@@ -9,6 +9,7 @@ from tricircle.sim.compute import (
     consoles,
     flavors,
     infra,
+    instance_actions,
     keypairs,
     migrations,
     server_groups,
@@ -16,9 +17,9 @@ from tricircle.sim.compute import (
     servers,
     usage,
 )
-from tricircle.sim.http import Microversions
+from tricircle.sim.http import Microversions, SimError
 from tricircle.sim.service import Service, render_fault
-from tricircle.unrouted import not_found_response
+from tricircle.unrouted import GONE, not_found_response, removed
 
 MIN_VERSION = (2, 1)
 
@@ -30,13 +31,15 @@ def microversions(max_version: tuple[int, int]) -> Microversions:
 def add_routes(router: web.UrlDispatcher) -> None:
     # Fixed paths (…/detail) go before parameterised ones so they win.
     modules = (infra, flavors, keypairs, servers, actions, server_parts, server_groups, usage)
-    for module in (*modules, migrations, consoles):
+    for module in (*modules, migrations, consoles, instance_actions):
         module.add_routes(router)
     router.add_route("*", "/compute/v2.1/{tail:.*}", unrouted)  # last: what none takes
 
 
 async def unrouted(request: web.Request) -> web.Response:
-    """Nova's router's own 404 for a call no route takes."""
+    """Nova's router's own 404 for a call no route takes; 410 for an API it removed."""
+    if removed(f"/{request.match_info['tail']}"):
+        raise SimError(410, GONE)
     return not_found_response(request)
 
 

@@ -18,6 +18,7 @@ from tricircle.sim.compute.common import (
     pod_of,
     ref_id,
 )
+from tricircle.sim.compute.instance_actions import record
 from tricircle.sim.compute.model import PAUSED, RUNNING, SHUTDOWN, SUSPENDED, Server, check_state
 from tricircle.sim.compute.servers import delete_now
 from tricircle.sim.compute.views import server_detail
@@ -322,7 +323,10 @@ async def server_action(request: web.Request) -> web.Response:
     handler = ACTIONS.get(name)
     if handler is None:
         raise SimError(404, "There is no such action: " + name)
-    return await handler(request, server, value)
+    answer = await handler(request, server, value)
+    if answer.status < 400:
+        record(request, server, name.removeprefix("os-"))
+    return answer
 
 
 def add_routes(router: web.UrlDispatcher) -> None:

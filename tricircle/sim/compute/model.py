@@ -187,6 +187,7 @@ class Server:
     terminated_at: float | None = None
     deleted: bool = False
     pinned_availability_zone: str | None = None
+    actions: list[dict[str, Any]] = field(default_factory=list)  # newest first
     seq: int = field(default_factory=lambda: next(_seq))  # Nova's integer id: creation order
 
     @property

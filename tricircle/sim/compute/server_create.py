@@ -22,6 +22,7 @@ from tricircle.sim.compute.common import (
     positive_int,
     ref_id,
 )
+from tricircle.sim.compute.instance_actions import record
 from tricircle.sim.compute.model import RUNNING, Server
 from tricircle.sim.compute.server_groups import group_hosts, hinted_group, join
 from tricircle.sim.compute.server_requests import (
@@ -196,6 +197,7 @@ async def create_server(request: web.Request) -> web.Response:
                 )
             )
         join(group, server)
+        record(request, server, "create")
         created.append(server)
         if not hosts and not forced_host:  # the group's policy leaves no host
             _no_valid_host(server)
