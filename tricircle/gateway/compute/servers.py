@@ -160,7 +160,7 @@ async def create_server(request: web.Request) -> web.Response:
     # the pod gets the AZ too: Nova pins a server to the AZ it was asked for (2.96)
     az = server.get("availability_zone")
     try:
-        # the pod of its boot volume, or of its affinity group's members, if it has one
+        # the pod of its boot volume, or the one its server group asks for, if any
         bound_pod = await _boot_volume_pod(request, server, az) or await group_pod(
             request, group, az
         )

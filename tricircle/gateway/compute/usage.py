@@ -42,11 +42,12 @@ async def _usages(
     paged = version_of(request) >= PAGED
     left = _page_size(request)
     marker = request.query.get("marker") if paged else None
-    params = {**request.query, "detailed": "1"}
+    asked = {k: v for k, v in request.query.items() if k not in ("marker", "limit")}
     usages: list[dict[str, Any]] = []
     servers: list[dict[str, Any]] = []
     refusal: tuple[PodInfo, PodResponse] | None = None
     for pod in [p for p in (await services_of(request).directory.pods()).values() if p.enabled]:
+        params = {**asked, "detailed": "1"}
         if marker is not None:
             params["marker"] = marker
         if paged:
