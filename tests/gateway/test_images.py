@@ -166,7 +166,7 @@ async def test_a_deleted_image_leaves_no_copy(gateway: Gateway, demo: Client) ->
     async def gone() -> bool:
         return all(copy_in(gateway, pod, image["id"]) is None for pod in gateway.sim.pods)
 
-    await eventually(gone)
+    await eventually(gone, timeout=30)  # the machine is shared: jobs may run late
     admin = await gateway.client("admin")
     reply = await admin.get(f"/v1.0/images/{image['id']}/copies")
     assert reply.status == 200 and reply.body["copies"] == []
