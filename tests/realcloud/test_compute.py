@@ -6,7 +6,7 @@ import uuid
 
 from tests.realcloud.contract import Contract
 from tests.realcloud.helpers import base_flavor, base_image, unique, wait_gone, wait_status
-from tests.realcloud.targets import Client, Reply, Target
+from tests.realcloud.targets import COMPUTE_MV, Client, Reply, Target
 
 # scenarios the simulator does not pass yet: {scenario: reason} (strict xfail on `sim`)
 SIM_GAPS: dict[str, str] = {
@@ -251,4 +251,174 @@ async def test_keypairs(target: Target, demo: Client, contract: Contract) -> Non
         )
     assert reply.status == 204, reply
     contract.step("show deleted", await demo.call("compute", "GET", f"/os-keypairs/{name}"))
+    contract.verify(target.name)
+
+
+async def test_hypervisors(target: Target, admin: Client, demo: Client, contract: Contract) -> None:
+    """Every pod's hypervisors, integer ids below 2.53 and uuids from it; admins only."""
+    for mv in ("2.52", COMPUTE_MV):
+        listed = contract.step(
+            f"list at {mv}", await admin.call("compute", "GET", "/os-hypervisors", mv=mv)
+        )
+        assert listed.status == 200, listed
+        first = listed.body["hypervisors"][0]
+        path = f"/os-hypervisors/{first['id']}"
+        shown = contract.step(f"show at {mv}", await admin.call("compute", "GET", path, mv=mv))
+        assert shown.body["hypervisor"]["hypervisor_hostname"] == first["hypervisor_hostname"]
+        contract.step(
+            f"detail at {mv}", await admin.call("compute", "GET", "/os-hypervisors/detail", mv=mv)
+        )
+        contract.step(
+            f"statistics at {mv}",
+            await admin.call("compute", "GET", "/os-hypervisors/statistics", mv=mv),
+        )
+    search = f"/os-hypervisors/{first['hypervisor_hostname']}/search"
+    contract.step("search at 2.52", await admin.call("compute", "GET", search, mv="2.52"))
+    unknown = "/os-hypervisors/999999999"
+    reply = contract.step("show unknown", await admin.call("compute", "GET", unknown, mv="2.52"))
+    assert reply.status == 404, reply
+    reply = contract.step("list as member", await demo.call("compute", "GET", "/os-hypervisors"))
+    assert reply.status == 403, reply
+    contract.verify(target.name)
+
+
+async def test_server_groups(
+    target: Target, admin: Client, demo: Client, contract: Contract
+) -> None:
+    """A group at 2.1 and 2.64, a member booted into it, its usage, actions and views."""
+    flavor, image = await base_flavor(admin), await base_image(admin)
+    old = {"server_group": {"name": unique("group"), "policies": ["anti-affinity"]}}
+    reply = contract.step(
+        "create at 2.1", await demo.call("compute", "POST", "/os-server-groups", old, mv="2.1")
+    )
+    assert reply.status == 200, reply
+    old_id = reply.body["server_group"]["id"]
+    new = {"server_group": {"name": unique("group"), "policy": "affinity"}}
+    reply = contract.step("create", await demo.call("compute", "POST", "/os-server-groups", new))
+    assert reply.status == 200, reply
+    group_id = reply.body["server_group"]["id"]
+    groups = f"/os-server-groups/{group_id}"
+    server = {"name": unique("vm"), "flavorRef": flavor, "imageRef": image, "networks": "none"}
+    body = {"server": {**server, "availability_zone": "az1"}}
+    try:
+        bad = {
+            "two policies": {"name": "x", "policies": ["affinity", "anti-affinity"]},
+            "rules on affinity": {
+                "name": "x", "policy": "affinity", "rules": {"max_server_per_host": 2},
+            },
+        }  # fmt: skip
+        for step, wrong in bad.items():
+            mv = "2.1" if "policies" in wrong else COMPUTE_MV
+            sent = {"server_group": wrong}
+            reply = await demo.call("compute", "POST", "/os-server-groups", sent, mv=mv)
+            assert contract.step(step, reply).status == 400, reply
+        hint = {"group": str(uuid.uuid4())}
+        reply = await demo.call("compute", "POST", "/servers", {**body, "os:scheduler_hints": hint})
+        assert contract.step("boot into an unknown group", reply).status == 400, reply
+        hinted = {**body, "os:scheduler_hints": {"group": group_id}}
+        reply = contract.step(
+            "boot into it", await demo.call("compute", "POST", "/servers", hinted)
+        )
+        assert reply.status == 202, reply
+        sid = reply.body["server"]["id"]
+        path = f"/servers/{sid}"
+        await wait_status(demo, "compute", path, "server", "ACTIVE", {"BUILD"})
+        shown = contract.step("show member", await demo.call("compute", "GET", path), SERVER_MAPS)
+        assert shown.body["server"]["server_groups"] == [group_id]
+        reply = contract.step("show group", await demo.call("compute", "GET", groups))
+        assert reply.body["server_group"]["members"] == [sid]
+        listed = await demo.call("compute", "GET", "/os-server-groups?limit=1000")
+        own = [g for g in listed.body["server_groups"] if g["id"] in (group_id, old_id)]
+        contract.step("list (own items)", Reply(listed.status, {}, {"server_groups": own}))
+        contract.step("show group at 2.1", await demo.call("compute", "GET", groups, mv="2.1"))
+        project = shown.body["server"]["tenant_id"]
+        usage = f"/os-simple-tenant-usage/{project}?start=2020-01-01T00:00:00"
+        reply = await demo.call("compute", "GET", usage)
+        summary = reply.body["tenant_usage"]
+        own = [u for u in summary["server_usages"] if u["instance_id"] == sid]
+        assert len(own) == 1, summary
+        contract.step(
+            "usage of the project (own server)",
+            Reply(reply.status, {}, {"tenant_usage": {**summary, "server_usages": own}}),
+        )
+        actions = f"{path}/os-instance-actions"
+        listed = contract.step("instance actions", await demo.call("compute", "GET", actions))
+        (created,) = listed.body["instanceActions"]
+        one = f"{actions}/{created['request_id']}"
+        contract.step("instance action", await admin.call("compute", "GET", one))
+        reply = contract.step("delete member", await demo.call("compute", "DELETE", path))
+        assert reply.status == 204, reply
+        await wait_gone(demo, "compute", path)
+    finally:
+        reply = contract.step("delete", await demo.call("compute", "DELETE", groups))
+        await demo.call("compute", "DELETE", f"/os-server-groups/{old_id}")
+    assert reply.status == 204, reply
+    contract.step("show deleted", await demo.call("compute", "GET", groups))
+    contract.verify(target.name)
+
+
+async def test_unserved_and_admin_lists(
+    target: Target, admin: Client, demo: Client, contract: Contract
+) -> None:
+    """Usage, migrations and console tokens as admins and members see them; an unknown
+    path, a known one with a method Nova has no route for, and a removed API."""
+    past = "start=2020-01-01T00:00:00&end=2020-01-02T00:00:00"
+    backwards = "start=2021-01-01T00:00:00&end=2020-01-01T00:00:00"
+    calls = {
+        "usage of all": (200, admin, "GET", f"/os-simple-tenant-usage?{past}"),
+        "usage of all as member": (403, demo, "GET", f"/os-simple-tenant-usage?{past}"),
+        "usage with an unknown marker": (
+            400, admin, "GET", f"/os-simple-tenant-usage?{past}&marker=nope",
+        ),
+        "usage with the end first": (
+            400, admin, "GET", f"/os-simple-tenant-usage?{backwards}",
+        ),
+        "migrations": (200, admin, "GET", "/os-migrations?migration_type=live-migration"),
+        "migrations as member": (403, demo, "GET", "/os-migrations"),
+        "migrations with an unknown marker": (400, admin, "GET", "/os-migrations?marker=nope"),
+        "console token unknown": (404, admin, "GET", "/os-console-auth-tokens/nope"),
+        "unknown path": (404, demo, "GET", "/os-no-such-api"),
+        "method without a route": (404, demo, "PATCH", "/flavors"),
+        "removed API": (410, demo, "GET", "/os-cells"),
+    }  # fmt: skip
+    for step, (status, client, method, path) in calls.items():
+        reply = contract.step(step, await client.call("compute", method, path))
+        assert reply.status == status, (step, reply)
+    contract.verify(target.name)
+
+
+async def test_image_properties_reach_the_boot(
+    target: Target, admin: Client, demo: Client, contract: Contract
+) -> None:
+    """An image whose min_ram (set through the image API) the flavor does not meet."""
+    flavor = await base_flavor(admin)
+    body = {
+        "name": unique("image"),
+        "disk_format": "raw",
+        "container_format": "bare",
+        "visibility": "public",
+        "min_ram": 4096,
+    }
+    reply = await admin.call("image", "POST", "/v2/images", body)
+    assert reply.status == 201, reply
+    image = reply.body["id"]
+    try:
+        reply = await admin.call(
+            "image",
+            "PUT",
+            f"/v2/images/{image}/file",
+            data=b"\0" * 1024,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        assert reply.status == 204, reply
+        await wait_status(admin, "image", f"/v2/images/{image}", "", "active", {"queued", "saving"})
+        server = {"name": unique("vm"), "flavorRef": flavor, "imageRef": image, "networks": "none"}
+        boot = {"server": {**server, "availability_zone": "az1"}}
+        reply = contract.step(
+            "boot too small", await demo.call("compute", "POST", "/servers", boot)
+        )
+        assert reply.status == 400, reply
+        assert "memory is too small" in reply.body["badRequest"]["message"]
+    finally:
+        await admin.call("image", "DELETE", f"/v2/images/{image}")
     contract.verify(target.name)
