@@ -76,7 +76,16 @@ async def test_demo_serves_the_openstack_cli_and_stops_on_ctrl_c(tmp_path: Path)
             *boot_img1, "--network", "net1", "--availability-zone", "az2", "--wait", "vm3"
         )
         assert vm3["status"] == "ACTIVE"
-        await cli("server", "delete", "--wait", "vm1", "vm2", "vm3", output=False)
+        # a second network in az2 and one router over both: the routers issue's flow
+        await cli("network", "create", "net2")
+        await cli("subnet", "create", "--network", "net2", "--subnet-range", "10.0.2.0/24", "s2")
+        await cli(*boot, "--network", "net2", "--availability-zone", "az2", "--wait", "vm4")
+        await cli("router", "create", "r1")
+        for subnet in ("s1", "s2"):
+            await cli("router", "add", "subnet", "r1", subnet, output=False)
+        shown = await cli("router", "show", "r1")
+        assert len(shown["interfaces_info"]) == 2
+        await cli("server", "delete", "--wait", "vm1", "vm2", "vm3", "vm4", output=False)
     finally:
         demo.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(demo.wait(), 20)
