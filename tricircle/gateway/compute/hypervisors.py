@@ -9,11 +9,11 @@ both ways.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiohttp import web
 
+from tricircle.gateway.compute.pod_ids import pod_item, top_ids
 from tricircle.kit.calls import call_pod, relay, version_of
 from tricircle.kit.fanout import ask_each
 from tricircle.kit.microversions import Version
@@ -25,7 +25,6 @@ from tricircle.web.services import context_of, services_of
 routes = web.RouteTableDef()
 HYPERVISOR = "hypervisor"
 UUID_IDS = Version(2, 53)
-_BAD_ID = re.compile(r"\D")
 
 
 def _authorize(request: web.Request) -> None:
@@ -40,24 +39,10 @@ async def _enabled_pods(request: web.Request) -> list[PodInfo]:
     return [p for p in (await services_of(request).directory.pods()).values() if p.enabled]
 
 
-async def _top_ids(request: web.Request, pod: PodInfo, bottom_ids: list[str]) -> dict[str, int]:
-    """The gateway's integer id of each of the pod's hypervisors (made on first sight)."""
-    routing = services_of(request).routing
-    known = {
-        e.bottom_id: e.id
-        for e in await routing.page(resource_type=HYPERVISOR, pod_id=pod.id, limit=100_000)
-    }
-    for bottom_id in bottom_ids:
-        if bottom_id not in known:
-            entry = await routing.add("", HYPERVISOR, f"{pod.id}/{bottom_id}", pod.id, bottom_id)
-            known[bottom_id] = entry.id
-    return {bottom_id: known[bottom_id] for bottom_id in bottom_ids}
-
-
 async def _renumbered(request: web.Request, pod: PodInfo, items: list[dict[str, Any]]) -> None:
     if version_of(request) >= UUID_IDS:
         return
-    ids = await _top_ids(request, pod, [str(item["id"]) for item in items])
+    ids = await top_ids(request, HYPERVISOR, pod, [str(item["id"]) for item in items])
     for item in items:
         item["id"] = ids[str(item["id"])]
 
@@ -93,19 +78,17 @@ async def _routed(request: web.Request, hypervisor_id: str, tail: str) -> web.Re
             if answer is not None and answer.status != 404:
                 return relay(request, pod, answer)
         raise _missing(hypervisor_id)
-    if _BAD_ID.search(hypervisor_id) or len(hypervisor_id) > 18:
+    found = await pod_item(request, HYPERVISOR, hypervisor_id)
+    if found is None:
         raise _missing(hypervisor_id)
-    entry = await services_of(request).routing.get(int(hypervisor_id))
-    pod = await services_of(request).directory.get(entry.pod_id) if entry else None
-    if entry is None or entry.resource_type != HYPERVISOR or pod is None:
-        raise _missing(hypervisor_id)
-    path = f"/os-hypervisors/{entry.bottom_id}{tail}"
+    pod, bottom_id = found
+    path = f"/os-hypervisors/{bottom_id}{tail}"
     answer = await call_pod(request, pod, "GET", path, params=request.query or None)
     if not answer.ok:
         return relay(request, pod, answer)
     body = answer.json()
     shown = body.get("hypervisor") or (body.get("hypervisors") or [{}])[0]
-    shown["id"] = entry.id
+    shown["id"] = int(hypervisor_id)
     return json_response(body)
 
 
