@@ -12,6 +12,7 @@ from tests.gateway.harness import IMAGE_ID, Client, Gateway
 from tests.jobs.helpers import eventually
 from tricircle.gateway.network import NEUTRONS
 from tricircle.network.sync import NetworkSync
+from tricircle.sim import Faults
 
 NET = "/network/v2.0"
 
@@ -391,9 +392,7 @@ async def test_auto_takes_the_one_network_and_refuses_a_choice(
     assert "Multiple possible networks found" in reply.body["conflictingRequest"]["message"]
 
 
-async def test_a_rename_reaches_the_copies(
-    gateway: Gateway, demo: Client
-) -> None:
+async def test_a_rename_reaches_the_copies(gateway: Gateway, demo: Client) -> None:
     net, _ = await make_network(demo, "net1", "10.0.1.0/24")
     vm = await boot(demo, "vm1", "az1", [{"uuid": net["id"]}])
     await eventually(lambda: _active(demo, vm["id"]))
@@ -431,3 +430,23 @@ async def test_a_copy_with_a_pods_own_ports_blocks_the_delete(
     assert reply.status == 409, reply.body
     assert reply.body["NeutronError"]["type"] == "NetworkInUse"
     assert (await demo.get(f"{NET}/networks/{net['id']}")).status == 200  # nothing changed
+
+
+async def test_a_central_neutron_that_does_not_answer_is_a_503(
+    gateway: Gateway, demo: Client
+) -> None:
+    net, _ = await make_network(demo, "net1", "10.0.1.0/24")
+    central = gateway.sim.central
+    assert central is not None
+    await central.set_faults(Faults(down="refuse"))
+    reply = await demo.get(f"{NET}/networks")
+    assert reply.status == 503, reply.body
+    assert reply.body["NeutronError"]["type"] == "HTTPServiceUnavailable"
+    server = {"name": "vm", "flavorRef": "1", "imageRef": IMAGE_ID, "availability_zone": "az1"}
+    reply = await demo.post(
+        "/compute/v2.1/servers", {"server": {**server, "networks": [{"uuid": net["id"]}]}}
+    )
+    assert reply.status == 503, reply.body
+    assert all(not pod.servers for pod in gateway.sim.pods.values())
+    await central.set_faults(Faults())
+    assert (await demo.get(f"{NET}/networks/{net['id']}")).status == 200
