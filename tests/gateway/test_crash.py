@@ -142,6 +142,9 @@ async def test_kills_at_random_points_leave_nothing_behind(sim: SimCloud, tmp_pa
     jobs = (
         "[jobs]\nlease = 1.0\npoll_interval = 0.05\nbackoff_base = 0.1\nbackoff_cap = 1.0\n"
         "max_attempts = 1000\n"
+        # the rounds make more servers than the top's default quota, and killed creates
+        # hold theirs until they expire
+        "[quota]\ninstances = -1\ncores = -1\nram = -1\n"
     )
     config, url, port = await gateway_config(sim, tmp_path, jobs)
     processes = Processes(config, port)

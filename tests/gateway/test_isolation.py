@@ -226,6 +226,12 @@ async def test_another_projects_id_in_the_path_is_refused(gateway, admin, alpha)
     served = [
         (method, path, status)
         for method, path, status, _ in await _try_everything(gateway, bob.client, alpha)
-        if alpha.tenant.project_id in path and status < 400
+        if alpha.tenant.project_id in path and status < 400 and not _everyones(path)
     ]
     assert served == []
+
+
+def _everyones(path: str) -> bool:
+    """What Nova shows any caller whatever the project in the path: the default quotas
+    (os_compute_api:os-quota-sets:defaults is "@")."""
+    return path.startswith("/compute/") and path.endswith("/defaults")

@@ -123,6 +123,8 @@ async def test_one_pod_of_an_az_refusing_hanging_and_failing(
     )
     for pod in gateway.sim.pods.values():  # the load makes more servers than Nova's default
         pod.compute.quota = Quota(instances=1000, cores=1000, ram=10**7)
+    for name in ("instances", "cores", "ram"):  # and than the top's
+        gateway.conf.set_override(name, -1, "quota")
     demo = await gateway.client("demo")
     reply = await demo.post(SERVERS, boot("first", az="az2"))
     assert reply.status == 202, reply.body

@@ -13,7 +13,7 @@ from aiohttp import web
 from tricircle.gateway.compute.flavors import visible_flavor
 from tricircle.gateway.compute.quotas import over_quota
 from tricircle.kit.calls import call_pod
-from tricircle.kit.routed import RoutedResource, find_route, forward_routed
+from tricircle.kit.routed import RoutedResource, ensure_up, find_route, forward_routed
 from tricircle.pods.client import PodResponse
 from tricircle.pods.directory import PodInfo
 from tricircle.quota.gate import quota_engine, reserved
@@ -21,6 +21,7 @@ from tricircle.quota.resources import COMPUTE
 from tricircle.top.models import Flavor
 from tricircle.web.errors import ApiError
 from tricircle.web.http import read_json
+from tricircle.web.services import services_of
 
 
 def _share(vcpus: int, ram: int) -> dict[str, int]:
@@ -68,6 +69,8 @@ async def quota_follows(
 
 async def _shown_flavor(request: web.Request, pod: PodInfo, server_id: str) -> dict[str, int]:
     """The server's flavor as its pod shows it (embedded from 2.47); empty if not shown."""
+    if request.method != "GET":
+        ensure_up(services_of(request), pod)  # the write fails fast, as it would unread
     shown = await call_pod(request, pod, "GET", f"/servers/{server_id}", version="2.47")
     flavor = (shown.json() or {}).get("server", {}).get("flavor", {}) if shown.ok else {}
     return {k: int(flavor[k]) for k in ("vcpus", "ram") if isinstance(flavor.get(k), int)}

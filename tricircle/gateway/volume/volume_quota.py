@@ -14,6 +14,7 @@ from aiohttp import web
 
 from tricircle.gateway.volume.quotas import over_quota, project_limits, too_large
 from tricircle.kit.calls import call_pod
+from tricircle.kit.routed import ensure_up
 from tricircle.quota.gate import quota_engine, reserved
 from tricircle.quota.resources import VOLUME
 from tricircle.top.volume_types import DEFAULT_TYPE, VolumeTypeStore
@@ -37,9 +38,11 @@ async def _shown(request: web.Request, resource_type: str, item_id: Any) -> dict
 
 
 async def _pod_view(request: web.Request, resource_type: str, entry: Any) -> dict[str, Any]:
-    pod = await services_of(request).directory.get(entry.pod_id)
+    services = services_of(request)
+    pod = await services.directory.get(entry.pod_id)
     if pod is None:
         return {}
+    ensure_up(services, pod)  # a write on what a down pod holds fails fast, as unread
     path = f"/{resource_type}s/{quote(entry.top_id, safe='')}"
     answer = await call_pod(request, pod, "GET", path)
     return (answer.json() or {}).get(resource_type, {}) if answer.ok else {}
