@@ -179,6 +179,23 @@ async def test_key_pairs_count_against_the_users_limit(gateway, admin, demo) -> 
     assert (await demo.post(keys, {"keypair": {"name": "k3"}})).status == 200
 
 
+async def test_a_users_own_key_pair_limit_comes_before_the_projects(gateway, admin, demo) -> None:
+    project = await gateway.sim_project("demo")
+    user = gateway.sim.identity.find_user("demo", "default").id  # type: ignore[union-attr]
+    path = f"{QUOTAS}/{project}?user_id={user}"
+    assert (await admin.put(path, {"quota_set": {"key_pairs": 1}})).status == 200
+    assert (await demo.get(path)).body["quota_set"]["key_pairs"] == 1
+    assert (await demo.get(f"{QUOTAS}/{project}")).body["quota_set"]["key_pairs"] == 100
+    above = await admin.put(path, {"quota_set": {"instances": 11}})
+    assert above.status == 400
+    assert above.body["badRequest"]["message"] == (
+        "Quota limit 11 for instances must be less than or equal to 10."
+    )
+    keys = "/compute/v2.1/os-keypairs"
+    assert (await demo.post(keys, {"keypair": {"name": "k1"}})).status == 200
+    assert (await demo.post(keys, {"keypair": {"name": "k2"}})).status == 403
+
+
 async def _active(client: Client, server_id: str) -> None:
     for _ in range(200):
         if (await client.get(f"{SERVERS}/{server_id}")).body["server"]["status"] == "ACTIVE":

@@ -53,11 +53,12 @@ async def reserved(
     min_units: int = 1,
     max_units: int = 1,
     counter: Counter | None = None,
-    per_user: bool = False,
+    user_id: str = ANY_USER,
     project_id: str | None = None,
 ) -> AsyncIterator[Claim]:
     """Reserves for the caller's project (or `project_id`: the owner of what an admin
-    changes); the service's refusal when it does not fit."""
+    changes), within the limits of `user_id` where a quota is a user's (key pairs); the
+    service's refusal when it does not fit."""
     engine = quota_engine(request)
     context = context_of(request)
     try:
@@ -65,7 +66,7 @@ async def reserved(
             service,
             project_id if project_id is not None else context.project_id or "",
             per_unit,
-            user_id=context.user_id if per_user else ANY_USER,
+            user_id=user_id,
             min_units=min_units,
             max_units=max_units,
             counter=counter,

@@ -120,7 +120,8 @@ async def create_keypair(request: web.Request) -> web.Response:
     # the user's key pairs are counted under the project's quota lock: racing creates
     # cannot both take the last one
     quota = {"key_pairs": 1}
-    async with reserved(request, COMPUTE, quota, over_quota, counter=keypair_counter(user)):
+    counter = keypair_counter(user)
+    async with reserved(request, COMPUTE, quota, over_quota, counter=counter, user_id=user):
         try:
             keypair = await KeypairStore(services.db).create(
                 user_id=user, name=name, type=key_type, public_key=public_key, fingerprint=print_
