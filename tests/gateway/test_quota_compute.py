@@ -226,3 +226,19 @@ async def test_a_resize_reserves_the_difference_up_and_gives_it_back_down(
     assert (await _absolute(demo))["totalRAMUsed"] == 1024
     assert (await _resize(demo, small, "2")).status == 202
     assert (await _absolute(demo))["totalRAMUsed"] == 2560
+
+
+async def test_server_groups_count_against_their_quota(gateway, admin, demo) -> None:
+    project = await gateway.sim_project("demo")
+    await admin.put(f"{QUOTAS}/{project}", {"quota_set": {"server_groups": 1}})
+    groups = "/compute/v2.1/os-server-groups"
+    body = {"server_group": {"name": "g", "policies": ["anti-affinity"]}}
+    assert (await demo.post(groups, body)).status == 200
+    refused = await demo.post(groups, body)
+    assert refused.status == 403
+    assert refused.body["forbidden"]["message"] == "Quota exceeded, too many server groups."
+    assert (await _absolute(demo))["totalServerGroupsUsed"] == 1
+    detail = await demo.get(f"{QUOTAS}/{project}/detail")
+    assert detail.body["quota_set"]["server_groups"]["in_use"] == 1
+    low = await admin.put(f"{QUOTAS}/{project}", {"quota_set": {"server_groups": 0}})
+    assert low.status == 400

@@ -26,6 +26,7 @@ from tricircle.quota.resources import (
 )
 from tricircle.quota.settable import check_not_below_usage, nova_below_usage
 from tricircle.top.models import Keypair
+from tricircle.top.server_groups import group_counter
 from tricircle.web.errors import ApiError, forbidden
 from tricircle.web.http import json_response, read_json
 from tricircle.web.services import context_of, services_of
@@ -97,11 +98,14 @@ def over_quota(over: OverQuota) -> ApiError:
 
 
 async def _usage(request: web.Request, project_id: str, user_id: str) -> dict[str, Usage]:
+    """What the project uses over its pods, with what the top counts in its own tables:
+    the user's key pairs and the project's server groups."""
     engine = quota_engine(request)
     usage = await engine.usage(COMPUTE, project_id)
-    async with engine.db.session() as session:
-        keys = (await keypair_counter(user_id)(session))["key_pairs"]
-    return {**usage, "key_pairs": Usage(in_use=keys)}
+    async with engine.db.engine.connect() as connection:
+        for counter in (keypair_counter(user_id), group_counter(project_id)):
+            usage.update({k: Usage(in_use=n) for k, n in (await counter(connection)).items()})
+    return usage
 
 
 def _authorize(request: web.Request, rule: str, project_id: str | None = None) -> None:
@@ -248,7 +252,7 @@ async def limits(request: web.Request) -> web.Response:
     if project_id != context.project_id:
         _authorize(request, "os_compute_api:limits:other_project", project_id)
     limits = await _limits_of(request, project_id, ANY_USER)
-    usage = await quota_engine(request).usage(COMPUTE, project_id)
+    usage = await _usage(request, project_id, context.user_id)
     names = _names(request)
     absolute = {_ABSOLUTE[n]: limits[n] for n in names if n in _ABSOLUTE}
     absolute.update({_USED[n]: usage.get(n, Usage()).in_use for n in names if n in _USED})
