@@ -106,15 +106,16 @@ async def test_a_correction_replaces_the_pods_share_unless_usage_moved(db: Datab
     engine = engine_on(db)
     await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-a")
     await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-b")
-    seen = await engine.version(COMPUTE, "p")
+    seen = await engine.settled_version(COMPUTE, "p")
+    assert seen is not None
     assert await engine.correct(COMPUTE, "p", "pod-a", {"instances": 4, "cores": 8}, seen)
     usage = await engine.usage(COMPUTE, "p")
     assert (usage["instances"].in_use, usage["cores"].in_use, usage["ram"].in_use) == (5, 10, 512)
-    stale = await engine.version(COMPUTE, "p")
+    stale = await engine.settled_version(COMPUTE, "p")
+    assert stale is not None
     await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-a")
     assert not await engine.correct(COMPUTE, "p", "pod-a", {"instances": 0}, stale)
     open_ = await engine.reserve(COMPUTE, "p", SERVER)
-    fresh = await engine.version(COMPUTE, "p")
-    assert not await engine.correct(COMPUTE, "p", "pod-a", {"instances": 0}, fresh)
+    assert await engine.settled_version(COMPUTE, "p") is None  # a create under way
     await engine.release(open_)
     assert (await engine.usage(COMPUTE, "p"))["instances"].in_use == 6

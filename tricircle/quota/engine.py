@@ -157,8 +157,14 @@ class QuotaEngine:
         async with self.db.engine.connect() as session:
             return await _held(session, service, project_id, utcnow())
 
-    async def version(self, service: str, project_id: str) -> int:
+    async def settled_version(self, service: str, project_id: str) -> int | None:
+        """The project's usage version to hand `correct`, read before the pods are asked;
+        None while a reservation is open (its create may be counted by its pod and then
+        committed: a correction now could count it twice, or not at all)."""
         async with self.db.engine.connect() as session:
+            held = await _held(session, service, project_id, utcnow())
+            if any(u.reserved for u in held.values()):
+                return None
             return await _version(session, service, project_id)
 
     async def correct(
@@ -169,9 +175,9 @@ class QuotaEngine:
         counts: Mapping[str, int],
         seen_version: int,
     ) -> bool:
-        """Sets the project's usage in the pod to what the pod counted, unless the usage
-        changed since `seen_version` was read (before the pod was asked) or a reservation
-        is open (the pod may already count what is about to be committed)."""
+        """Sets the project's usage in the pod to what the pod counted, unless a reservation
+        was made or a delete counted since `seen_version` (`settled_version`, read before
+        the pod was asked), or a reservation is open."""
         async with self.db.engine.begin() as session:
             await _lock(session, service, project_id)
             moved = await _version(session, service, project_id) != seen_version + 1

@@ -47,7 +47,9 @@ class UsageRefresh:
                 for service in (COMPUTE, VOLUME):
                     if endpoint_of(pod, service) is None:
                         continue
-                    seen = await self.engine.version(service, project_id)
+                    seen = await self.engine.settled_version(service, project_id)
+                    if seen is None:
+                        continue  # a create under way: corrected next time
                     counts = await self.counts(pod, service, project_id)
                     if counts is None:
                         findings["unanswered"] += 1
