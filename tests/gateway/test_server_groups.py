@@ -42,6 +42,8 @@ async def test_affinity_members_share_a_pod_and_the_group_lists_them(gateway, de
     group = shown.body["server_group"]
     assert sorted(group["members"]) == sorted([first, second])
     assert (group["policy"], group["rules"]) == ("affinity", {})
+    member = await demo.get(f"{SERVERS}/{first}", headers={"OpenStack-API-Version": "compute 2.71"})
+    assert member.body["server"]["server_groups"] == [group_id]  # the top's id, not the copy's
     server = {"name": "a3", "flavorRef": "1", "imageRef": IMAGE_ID, "networks": "none"}
     body = {"server": {**server, "availability_zone": "az1"}}
     elsewhere = await demo.post(SERVERS, {**body, "os:scheduler_hints": {"group": group_id}})

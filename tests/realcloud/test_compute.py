@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from tests.realcloud.contract import Contract
 from tests.realcloud.helpers import base_flavor, base_image, unique, wait_gone, wait_status
@@ -18,6 +22,22 @@ LIST_MAPS = ("servers[].addresses", "servers[].metadata", "servers[].flavor.extr
 PUBLIC_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBgBNuN5SsYc8Tm6NRREFE6XRVxUVzVq1FHlee6jdWUg contract"
 )
+
+
+def _usages_of(body: Any) -> list[dict[str, Any]]:
+    return (body or {}).get("tenant_usage", {}).get("server_usages", [])
+
+
+async def settled(
+    client: Client, path: str, ready: Callable[[Any], bool], timeout: float = 30
+) -> Reply:
+    """GET `path` until its body is `ready` (what a pod records a moment later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = await client.call("compute", "GET", path)
+        if reply.status != 200 or ready(reply.body) or time.monotonic() > deadline:
+            return reply
+        await asyncio.sleep(0.5)
 
 
 async def action(client: Client, server_id: str, body: dict) -> Reply:
@@ -333,7 +353,9 @@ async def test_server_groups(
         contract.step("show group at 2.1", await demo.call("compute", "GET", groups, mv="2.1"))
         project = shown.body["server"]["tenant_id"]
         usage = f"/os-simple-tenant-usage/{project}?start=2020-01-01T00:00:00"
-        reply = await demo.call("compute", "GET", usage)
+        reply = await settled(
+            demo, usage, lambda b: any(u["instance_id"] == sid for u in _usages_of(b))
+        )
         summary = reply.body["tenant_usage"]
         own = [u for u in summary["server_usages"] if u["instance_id"] == sid]
         assert len(own) == 1, summary
@@ -345,7 +367,11 @@ async def test_server_groups(
         listed = contract.step("instance actions", await demo.call("compute", "GET", actions))
         (created,) = listed.body["instanceActions"]
         one = f"{actions}/{created['request_id']}"
-        contract.step("instance action", await admin.call("compute", "GET", one))
+        # its event finishes a moment after the server is ACTIVE
+        finished = await settled(
+            admin, one, lambda b: all(e["finish_time"] for e in b["instanceAction"]["events"])
+        )
+        contract.step("instance action", finished)
         reply = contract.step("delete member", await demo.call("compute", "DELETE", path))
         assert reply.status == 204, reply
         await wait_gone(demo, "compute", path)

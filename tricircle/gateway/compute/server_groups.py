@@ -11,6 +11,7 @@ within the pod: members in different pods are on different hosts already.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from typing import Any
 
@@ -23,6 +24,7 @@ from tricircle.kit.microversions import Version
 from tricircle.kit.placement import usable_pods
 from tricircle.pods.client import PodResponse, PodUnavailable
 from tricircle.pods.directory import PodInfo
+from tricircle.pods.routing import SERVER
 from tricircle.quota.gate import reserved
 from tricircle.quota.resources import COMPUTE
 from tricircle.top.models import ServerGroup
@@ -282,3 +284,27 @@ async def hinted_body(
     key, hints = _hints(body) or (HINTS[0], {})
     copy_id = await ensure_copy(request, pod, GROUPS, group)
     return {**body, key: {**hints, "group": copy_id}}
+
+
+async def with_top_groups(
+    request: web.Request, server_id: str, answer: web.Response
+) -> web.Response:
+    """A server's view (2.71+: show, update, rebuild) names its groups by the pod's copies:
+    the client gets the top's ids instead."""
+    if not answer.status < 300 or not isinstance(answer.body, bytes):
+        return answer
+    if b'"server_groups"' not in answer.body:
+        return answer
+    body = json.loads(answer.body)
+    shown = body.get("server") if isinstance(body, dict) else None
+    copies = shown.get("server_groups") if isinstance(shown, dict) else None
+    if not copies:
+        return answer
+    routing = services_of(request).routing
+    routes = await routing.find(SERVER, server_id)
+    tops = await routing.tops_by_bottom(SERVER_GROUP, routes[0].pod_id, copies) if routes else {}
+    shown["server_groups"] = [tops.get(copy_id, copy_id) for copy_id in copies]
+    rewritten = web.Response(status=answer.status, body=json.dumps(body).encode())
+    rewritten.headers.update(answer.headers)
+    rewritten.headers.pop("Content-Length", None)
+    return rewritten

@@ -11,7 +11,12 @@ from aiohttp import web
 from tricircle.gateway.compute.copies import ensure_flavor, ensure_keypair, find_keypair
 from tricircle.gateway.compute.flavors import visible_flavor
 from tricircle.gateway.compute.interfaces import interfaces
-from tricircle.gateway.compute.server_groups import group_pod, hinted_body, requested_group
+from tricircle.gateway.compute.server_groups import (
+    group_pod,
+    hinted_body,
+    requested_group,
+    with_top_groups,
+)
 from tricircle.gateway.compute.server_networks import (
     bottom_networks,
     bound,
@@ -255,7 +260,9 @@ async def server(request: web.Request) -> web.Response:
     server_id = request.match_info["server_id"]
     deleted = request.method == "DELETE"
     ports = await plugged_ports(request, server_id) if deleted else None
-    answer = await quota_follows(request, SERVERS, server_id)
+    answer = await with_top_groups(
+        request, server_id, await quota_follows(request, SERVERS, server_id)
+    )
     if ports and answer.status == 204:
         await release_later(request, server_id, ports)
     if request.method == "PUT" and answer.status == 200 and isinstance(answer.body, bytes):
@@ -287,6 +294,7 @@ async def server_subresource(request: web.Request) -> web.Response:
         await _what_the_action_needs(request, server_id)
     answer = await quota_follows(request, SERVERS, server_id, tail)
     if tail == "action":
+        answer = await with_top_groups(request, server_id, answer)  # a rebuild shows them
         await register_snapshot(request, SERVERS, server_id, answer)
     if tail == "action" and answer.status == 202 and isinstance(answer.body, bytes):
         # a rebuild may rename the server; its answer shows the server as it is now

@@ -35,10 +35,10 @@ def _page_size(request: web.Request) -> int:
 
 
 async def _usages(
-    request: web.Request, path: str
+    request: web.Request, path: str, *, detailed: dict[str, str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | web.Response:
-    """Every pod's tenant usages (detailed) in pod order and their servers, or the pods'
-    refusal to relay."""
+    """Every pod's tenant usages in pod order and their servers (`detailed`: the query
+    that makes the pods name them), or the pods' refusal to relay."""
     paged = version_of(request) >= PAGED
     left = _page_size(request)
     marker = request.query.get("marker") if paged else None
@@ -47,7 +47,7 @@ async def _usages(
     servers: list[dict[str, Any]] = []
     refusal: tuple[PodInfo, PodResponse] | None = None
     for pod in [p for p in (await services_of(request).directory.pods()).values() if p.enabled]:
-        params = {**asked, "detailed": "1"}
+        params = {**asked, **detailed}
         if marker is not None:
             params["marker"] = marker
         if paged:
@@ -100,7 +100,7 @@ def _links(request: web.Request, collection: str, servers: list[dict[str, Any]])
 
 @routes.get(f"/v2.1/{COLLECTION}")
 async def usage_of_all(request: web.Request) -> web.Response:
-    found = await _usages(request, f"/{COLLECTION}")
+    found = await _usages(request, f"/{COLLECTION}", detailed={"detailed": "1"})
     if isinstance(found, web.Response):
         return found
     usages, servers = found
@@ -114,7 +114,8 @@ async def usage_of_all(request: web.Request) -> web.Response:
 @routes.get(f"/v2.1/{COLLECTION}/{{tenant_id}}")
 async def usage_of_one(request: web.Request) -> web.Response:
     collection = f"{COLLECTION}/{request.match_info['tenant_id']}"
-    found = await _usages(request, f"/{collection}")
+    # a project's usage always names its servers (from 2.75 Nova refuses `detailed` there)
+    found = await _usages(request, f"/{collection}", detailed={})
     if isinstance(found, web.Response):
         return found
     usages, servers = found

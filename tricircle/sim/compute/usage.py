@@ -31,6 +31,18 @@ def _time(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
+def _check_query(request: web.Request, allowed: set[str]) -> None:
+    """From 2.75 Nova's query schemas take no other parameters."""
+    extra = sorted(set(request.query) - allowed)
+    if microversion(request) >= (2, 75) and extra:
+        raise SimError(
+            400,
+            f"Invalid input for query parameters {extra[0]}. Value: "
+            f"{request.query[extra[0]]}. Additional properties are not allowed "
+            f"('{extra[0]}' was unexpected)",
+        )
+
+
 def _period(request: web.Request) -> tuple[float, float]:
     start, stop = _when(request.query.get("start")), _when(request.query.get("end"))
     if not start < stop:
@@ -120,6 +132,7 @@ def _links(request: web.Request, shown: list[dict[str, Any]]) -> list[dict[str, 
 
 async def usage_of_all(request: web.Request) -> web.Response:
     require_admin(request, "os_compute_api:os-simple-tenant-usage:list")
+    _check_query(request, {"start", "end", "limit", "marker", "detailed"})
     usages, shown = _usages(request, None, request.query.get("detailed") == "1")
     body: dict[str, Any] = {"tenant_usages": usages}
     if links := _links(request, shown):
@@ -131,6 +144,7 @@ async def usage_of_one(request: web.Request) -> web.Response:
     project_id = request.match_info["tenant_id"]
     if project_id != ctx(request).project_id:
         require_admin(request, "os_compute_api:os-simple-tenant-usage:show")
+    _check_query(request, {"start", "end", "limit", "marker"})
     usages, shown = _usages(request, project_id, True)
     body: dict[str, Any] = {"tenant_usage": usages[0] if usages else {}}
     if links := _links(request, shown):
