@@ -7,6 +7,7 @@ import asyncio
 
 from tests.gateway.harness import Client
 from tests.gateway.test_servers import SERVERS, boot
+from tricircle.sim.compute.model import Aggregate
 
 USAGE = "/compute/v2.1/os-simple-tenant-usage"
 MV = "OpenStack-API-Version"
@@ -71,3 +72,34 @@ async def test_migrations_consoles_and_instance_actions(gateway, admin, demo) ->
     assert [a["action"] for a in actions] == ["stop", "create"]
     shown = await demo.get(f"{SERVERS}/{server_id}/os-instance-actions/{actions[0]['request_id']}")
     assert shown.body["instanceAction"]["instance_uuid"] == server_id
+
+
+async def test_aggregates_of_every_pod_have_ids_of_their_own(gateway, admin, demo) -> None:
+    aggregates = "/compute/v2.1/os-aggregates"
+    made = {}
+    for az, name in (("az1", "fast"), ("az2", "slow")):
+        reply = await admin.post(aggregates, {"aggregate": {"name": name, "availability_zone": az}})
+        if az == "az2":  # two pods there: which pod's hosts is it for?
+            assert reply.status == 400, reply.body
+            continue
+        assert reply.status == 200, reply.body
+        made[name] = reply.body["aggregate"]["id"]
+    pod2 = gateway.sim.pods["pod2"].compute
+    pod2.aggregates[1] = Aggregate(next(pod2.aggregate_ids), "pod2-own", None)  # its own id 1
+    listed = (await admin.get(aggregates)).body["aggregates"]
+    assert sorted(a["name"] for a in listed) == ["fast", "pod2-own"]
+    assert len({a["id"] for a in listed}) == 2  # both pods say 1
+    own = next(a["id"] for a in listed if a["name"] == "pod2-own")
+    shown = await admin.get(f"{aggregates}/{own}")
+    assert (shown.body["aggregate"]["id"], shown.body["aggregate"]["name"]) == (own, "pod2-own")
+    action = f"{aggregates}/{made['fast']}/action"
+    added = await admin.post(action, {"add_host": {"host": "pod1-compute1"}})
+    assert added.body["aggregate"]["hosts"] == ["pod1-compute1"]
+    assert added.body["aggregate"]["id"] == made["fast"]
+    missing = await admin.post(action, {"add_host": {"host": "pod2-compute1"}})
+    assert missing.status == 404  # another pod's host
+    assert (await admin.post(action, {"remove_host": {"host": "pod1-compute1"}})).status == 200
+    assert (await admin.delete(f"{aggregates}/{made['fast']}")).status == 200
+    assert (await admin.get(f"{aggregates}/{made['fast']}")).status == 404
+    assert (await admin.get(f"{aggregates}/999999")).status == 404
+    assert (await demo.get(aggregates)).status == 403

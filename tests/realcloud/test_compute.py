@@ -448,3 +448,38 @@ async def test_image_properties_reach_the_boot(
     finally:
         await admin.call("image", "DELETE", f"/v2/images/{image}")
     contract.verify(target.name)
+
+
+async def test_aggregates(target: Target, admin: Client, demo: Client, contract: Contract) -> None:
+    """An aggregate in the AZ's pod: show, rename, metadata, a host it cannot have."""
+    body = {"aggregate": {"name": unique("aggregate"), "availability_zone": "az1"}}
+    reply = contract.step("create", await admin.call("compute", "POST", "/os-aggregates", body))
+    assert reply.status == 200, reply
+    path = f"/os-aggregates/{reply.body['aggregate']['id']}"
+    try:
+        contract.step("show", await admin.call("compute", "GET", path), ("aggregate.metadata",))
+        renamed = {"aggregate": {"name": unique("aggregate")}}
+        reply = await admin.call("compute", "PUT", path, renamed)
+        contract.step("rename", reply, ("aggregate.metadata",))
+        assert reply.body["aggregate"]["name"] == renamed["aggregate"]["name"]
+        meta = {"set_metadata": {"metadata": {"ssd": "true"}}}
+        reply = await admin.call("compute", "POST", f"{path}/action", meta)
+        contract.step("set metadata", reply, ("aggregate.metadata",))
+        assert reply.body["aggregate"]["metadata"]["ssd"] == "true"
+        listed = await admin.call("compute", "GET", "/os-aggregates")
+        own = [a for a in listed.body["aggregates"] if f"/os-aggregates/{a['id']}" == path]
+        contract.step(
+            "list (own item)",
+            Reply(listed.status, {}, {"aggregates": own}),
+            ("aggregates[].metadata",),
+        )
+        unknown = {"add_host": {"host": "no-such-host"}}
+        reply = await admin.call("compute", "POST", f"{path}/action", unknown)
+        assert contract.step("add an unknown host", reply).status == 404, reply
+        reply = contract.step("list as member", await demo.call("compute", "GET", "/os-aggregates"))
+        assert reply.status == 403, reply
+    finally:
+        reply = contract.step("delete", await admin.call("compute", "DELETE", path))
+    assert reply.status == 200, reply
+    contract.step("show deleted", await admin.call("compute", "GET", path))
+    contract.verify(target.name)

@@ -50,6 +50,7 @@ DEFAULTS = [
     policy.RuleDefault("compute:keypairs:other_user", "rule:admin_api", "Other users' keys."),
     policy.RuleDefault("compute:hypervisors", "rule:admin_api", "Hypervisors of every pod."),
     policy.RuleDefault("compute:services", "rule:admin_api", "Compute services of every pod."),
+    policy.RuleDefault("compute:aggregates", "rule:admin_api", "Host aggregates of every pod."),
     policy.RuleDefault(
         "volume:types:private", "rule:context_is_admin", "Every private type; extra specs."
     ),

@@ -7,6 +7,7 @@ from aiohttp import web
 from tricircle.gateway.compute import (
     COMPUTE,
     aggregated,
+    aggregates,
     console_tokens,
     flavors,
     hypervisors,
@@ -41,6 +42,7 @@ def create_compute_app(max_body: int) -> web.Application:
                 zones,
                 hypervisors,
                 aggregated,
+                aggregates,
                 server_groups,
                 usage,
                 migrations,

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from tricircle.sim.compute import (
     actions,
+    aggregates,
     consoles,
     flavors,
     infra,
@@ -31,7 +32,7 @@ def microversions(max_version: tuple[int, int]) -> Microversions:
 def add_routes(router: web.UrlDispatcher) -> None:
     # Fixed paths (…/detail) go before parameterised ones so they win.
     modules = (infra, flavors, keypairs, servers, actions, server_parts, server_groups, usage)
-    for module in (*modules, migrations, consoles, instance_actions):
+    for module in (*modules, migrations, consoles, instance_actions, aggregates):
         module.add_routes(router)
     router.add_route("*", "/compute/v2.1/{tail:.*}", unrouted)  # last: what none takes
 

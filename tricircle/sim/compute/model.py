@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -283,6 +285,20 @@ class ServerTable(dict[str, Server]):
 
 
 @dataclass
+class Aggregate:
+    """A host aggregate; each pod numbers its own from 1."""
+
+    id: int
+    name: str
+    availability_zone: str | None
+    uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    hosts: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    created_at: float = field(default_factory=now)
+    updated_at: float | None = None
+
+
+@dataclass
 class ComputeState:
     az: str
     hosts: list[str]
@@ -292,6 +308,8 @@ class ComputeState:
     flavors: dict[str, Flavor] = field(default_factory=dict)
     keypairs: dict[tuple[str, str], Keypair] = field(default_factory=dict)
     server_groups: dict[str, ServerGroup] = field(default_factory=dict)
+    aggregates: dict[int, Aggregate] = field(default_factory=dict)
+    aggregate_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     started_at: float = field(default_factory=now)
 
     def __post_init__(self) -> None:
