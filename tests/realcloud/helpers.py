@@ -80,6 +80,11 @@ async def base_image(admin: Client, image_id: str | None = None) -> str:
         "visibility": "public",
         **({"id": image_id} if image_id else {}),
     }
+    return await uploaded_image(admin, body)
+
+
+async def uploaded_image(admin: Client, body: dict[str, Any]) -> str:
+    """The id of a new image made of `body` with 1 KiB of data, once it is active."""
     reply = await admin.call("image", "POST", "/v2/images", body)
     assert reply.status == 201, reply
     image_id = reply.body["id"]

@@ -9,7 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.realcloud.contract import Contract
-from tests.realcloud.helpers import base_flavor, base_image, unique, wait_gone, wait_status
+from tests.realcloud.helpers import (
+    base_flavor,
+    base_image,
+    unique,
+    uploaded_image,
+    wait_gone,
+    wait_status,
+)
 from tests.realcloud.targets import COMPUTE_MV, Client, Reply, Target
 
 # scenarios the simulator does not pass yet: {scenario: reason} (strict xfail on `sim`)
@@ -425,19 +432,8 @@ async def test_image_properties_reach_the_boot(
         "visibility": "public",
         "min_ram": 4096,
     }
-    reply = await admin.call("image", "POST", "/v2/images", body)
-    assert reply.status == 201, reply
-    image = reply.body["id"]
+    image = await uploaded_image(admin, body)
     try:
-        reply = await admin.call(
-            "image",
-            "PUT",
-            f"/v2/images/{image}/file",
-            data=b"\0" * 1024,
-            headers={"Content-Type": "application/octet-stream"},
-        )
-        assert reply.status == 204, reply
-        await wait_status(admin, "image", f"/v2/images/{image}", "", "active", {"queued", "saving"})
         server = {"name": unique("vm"), "flavorRef": flavor, "imageRef": image, "networks": "none"}
         boot = {"server": {**server, "availability_zone": "az1"}}
         reply = contract.step(
