@@ -104,3 +104,17 @@ async def test_groups_refuse_what_nova_refuses(gateway, demo, other) -> None:
     assert (await other.get(f"{GROUPS}/{mine}")).status == 403
     assert (await other.get(GROUPS)).body["server_groups"] == []
     assert (await other.get(f"{GROUPS}?all_projects=1")).status == 403
+
+
+async def test_a_groups_members_are_counted_over_every_pod(gateway, admin, demo) -> None:
+    project = await gateway.sim_project("demo")
+    limits = {"quota_set": {"server_group_members": 1}}
+    assert (await admin.put(f"/compute/v2.1/os-quota-sets/{project}", limits)).status == 200
+    group_id = await _group(demo, "anti-affinity")
+    await _boot_into(demo, group_id, "d1")
+    server = {"name": "d2", "flavorRef": "1", "imageRef": IMAGE_ID, "networks": "none"}
+    body = {"server": server, "os:scheduler_hints": {"group": group_id}}
+    reply = await demo.post(SERVERS, body)  # another pod of az2 would take it: the top says no
+    assert reply.body == {
+        "forbidden": {"code": 403, "message": "Quota exceeded, too many servers in group"}
+    }

@@ -26,10 +26,11 @@ from tricircle.pods.client import PodResponse, PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.pods.routing import SERVER
 from tricircle.quota.gate import reserved
+from tricircle.quota.limits import LimitStore
 from tricircle.quota.resources import COMPUTE
 from tricircle.top.models import ServerGroup
 from tricircle.top.server_groups import ServerGroupStore, group_counter
-from tricircle.web.errors import ApiError, bad_request, not_found
+from tricircle.web.errors import ApiError, bad_request, forbidden, not_found
 from tricircle.web.http import json_response, query_int, read_json
 from tricircle.web.services import context_of, services_of
 from tricircle.web.validation import NAME, Schema
@@ -40,6 +41,7 @@ OWNERS, SOFT, ONE_POLICY = Version(2, 13), Version(2, 15), Version(2, 64)
 AFFINITY = ("affinity", "soft-affinity")
 MAX_LIMIT = 1000  # Nova's [api] max_limit
 HINTS = ("os:scheduler_hints", "OS-SCH-HNT:scheduler_hints")
+COUNTS = ("min_count", "max_count")
 # the pods' copies speak 2.64: one policy, and rules
 COPY_VERSION = "2.64"
 
@@ -245,9 +247,23 @@ async def requested_group(request: web.Request, body: dict[str, Any]) -> ServerG
     if not isinstance(group_id, str):
         return None  # no group, or one the pod's Nova refuses with its own 400
     try:
-        return await _visible(request, group_id)
+        group = await _visible(request, group_id)
     except ApiError:
         raise bad_request(f"Instance group {group_id} could not be found.") from None
+    server = body.get("server") or {}
+    await _check_members(request, group, max(int(server.get(k, 1)) for k in COUNTS))
+    return group
+
+
+async def _check_members(request: web.Request, group: ServerGroup, count: int) -> None:
+    """The project's server_group_members limit, over the members of every pod (each pod's
+    own limit is lifted, see tricircle.quota.pod_quotas); Nova's 403. Two boots racing for
+    a group's last place may both get it."""
+    services = services_of(request)
+    limits = await LimitStore(services.db, services.conf).project(COMPUTE, group.project_id)
+    limit = limits.get("server_group_members", -1)
+    if limit >= 0 and len(await _members(request, group.id)) + count > limit:
+        raise forbidden("Quota exceeded, too many servers in group")
 
 
 async def group_pod(
