@@ -74,10 +74,10 @@ def _stop(process: subprocess.Popen) -> int:
 
 
 async def _statuses(db: Database) -> dict[str, int]:
-    """Statuses of this test's jobs (workers also keep a reconcile job scheduled)."""
+    """Statuses of this test's jobs (workers also keep their periodic jobs scheduled)."""
     async with db.session() as session:
         rows = await session.execute(
-            select(Job.status, func.count()).where(Job.type != "reconcile").group_by(Job.status)
+            select(Job.status, func.count()).where(Job.type == "test_count").group_by(Job.status)
         )
         return dict(rows.all())
 
