@@ -128,15 +128,16 @@ class QuotaEngine:
         }
         project_id, service = reservation.project_id, reservation.service
         # no lock: what the project holds stays the same (reserved becomes in use, in one
-        # transaction, which a reservation's one query sees before or after, never between)
+        # transaction, which a reservation's one query sees before or after, never between);
+        # a write first, so that SQLite takes its write lock before anything is read
         async with self.db.engine.begin() as session:
+            await _drop(session, reservation.uuid)
             held = select(QuotaUsage.resource).where(
                 QuotaUsage.project_id == project_id,
                 QuotaUsage.service == service,
                 QuotaUsage.pod_id == pod_id,
             )
             first = (await session.execute(held.limit(1))).first() is None
-            await _drop(session, reservation.uuid)
             await _add_usage(session, service, project_id, pod_id, deltas)
         return first and bool(deltas)
 
