@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.realcloud.contract import Contract
 from tests.realcloud.helpers import (
@@ -478,4 +484,51 @@ async def test_aggregates(target: Target, admin: Client, demo: Client, contract:
         reply = contract.step("delete", await admin.call("compute", "DELETE", path))
     assert reply.status == 200, reply
     contract.step("show deleted", await admin.call("compute", "GET", path))
+    contract.verify(target.name)
+
+
+def _certificate() -> tuple[str, str]:
+    """A self-signed certificate (PEM) and its SHA-1 fingerprint as Nova writes it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "contract")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    digest = certificate.fingerprint(hashes.SHA1())
+    return (
+        certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        ":".join(f"{byte:02x}" for byte in digest),
+    )
+
+
+async def test_x509_keypairs(target: Target, demo: Client, contract: Contract) -> None:
+    """A certificate imported as an x509 key pair (2.2+): Nova's SHA-1 fingerprint."""
+    pem, fingerprint = _certificate()
+    name = unique("cert")
+    body = {"keypair": {"name": name, "type": "x509", "public_key": pem}}
+    reply = contract.step("import", await demo.call("compute", "POST", "/os-keypairs", body))
+    assert reply.status == 201, reply
+    try:
+        assert reply.body["keypair"]["fingerprint"] == fingerprint
+        shown = contract.step("show", await demo.call("compute", "GET", f"/os-keypairs/{name}"))
+        assert (shown.body["keypair"]["type"], shown.body["keypair"]["fingerprint"]) == (
+            "x509",
+            fingerprint,
+        )
+        bad = {"keypair": {"name": unique("cert"), "type": "x509", "public_key": "not a cert"}}
+        reply = contract.step(
+            "import a bad certificate", await demo.call("compute", "POST", "/os-keypairs", bad)
+        )
+        assert reply.status == 400, reply
+    finally:
+        reply = await demo.call("compute", "DELETE", f"/os-keypairs/{name}")
+    assert reply.status == 204, reply
     contract.verify(target.name)

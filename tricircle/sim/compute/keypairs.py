@@ -11,6 +11,8 @@ import struct
 from typing import Any
 
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from tricircle.sim.compute.common import body_of, invalid, state
 from tricircle.sim.compute.model import Keypair
@@ -20,8 +22,15 @@ from tricircle.sim.service import ctx, microversion
 _NAME_RE = re.compile(r"^[a-zA-Z0-9 _.@-]+$")
 
 
-def _fingerprint(public_key: str) -> str:
-    """MD5 over the key blob, colon separated, as Nova computes it for ssh keys."""
+def _fingerprint(public_key: str, key_type: str = "ssh") -> str:
+    """MD5 over the key blob, colon separated, as Nova computes it for ssh keys; SHA-1
+    over the certificate for x509 ones."""
+    if key_type == "x509":
+        try:
+            certificate = x509.load_pem_x509_certificate(public_key.encode())
+        except ValueError:
+            raise SimError(400, "Keypair data is invalid: failed to generate fingerprint") from None
+        return ":".join(f"{byte:02x}" for byte in certificate.fingerprint(hashes.SHA1()))
     parts = public_key.split()
     try:
         blob = base64.b64decode(parts[1], validate=True)
@@ -129,7 +138,8 @@ async def create_keypair(request: web.Request) -> web.Response:
         if mv >= (2, 92):
             raise invalid("keypair", spec, "'public_key' is a required property")
         public_key, private_key = _generate()
-    kp = Keypair(name, user, public_key, _fingerprint(public_key), spec.get("type", "ssh"))
+    key_type = spec.get("type", "ssh")
+    kp = Keypair(name, user, public_key, _fingerprint(public_key, key_type), key_type)
     compute.keypairs[(user, name)] = kp
     body = _view(kp, mv, False)
     body["user_id"] = user
