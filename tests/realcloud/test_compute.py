@@ -532,3 +532,36 @@ async def test_x509_keypairs(target: Target, demo: Client, contract: Contract) -
         reply = await demo.call("compute", "DELETE", f"/os-keypairs/{name}")
     assert reply.status == 204, reply
     contract.verify(target.name)
+
+
+async def test_multiple_create(
+    target: Target, admin: Client, demo: Client, contract: Contract
+) -> None:
+    """Two servers in one create, answered by their reservation: both listed and shown."""
+    flavor, image = await base_flavor(admin), await base_image(admin)
+    name = unique("multi")
+    server = {"name": name, "flavorRef": flavor, "imageRef": image, "networks": "none"}
+    many = {**server, "availability_zone": "az1", "min_count": 2, "max_count": 2}
+    body = {"server": {**many, "return_reservation_id": True}}
+    reply = contract.step("create", await demo.call("compute", "POST", "/servers", body))
+    assert reply.status == 202, reply
+    listed = await demo.call("compute", "GET", f"/servers?name={name}")
+    ids = sorted(s["id"] for s in listed.body["servers"])
+    try:
+        assert len(ids) == 2, listed
+        contract.step("list", listed)
+        for index, server_id in enumerate(ids):
+            path = f"/servers/{server_id}"
+            await wait_status(demo, "compute", path, "server", "ACTIVE", {"BUILD"})
+            shown = await demo.call("compute", "GET", path)
+            contract.step(f"show {index}", shown, SERVER_MAPS)
+            assert shown.body["server"]["name"].startswith(name)
+    finally:
+        for server_id in ids:
+            reply = contract.step(
+                "delete", await demo.call("compute", "DELETE", f"/servers/{server_id}")
+            )
+            assert reply.status == 204, reply
+    for server_id in ids:
+        await wait_gone(demo, "compute", f"/servers/{server_id}")
+    contract.verify(target.name)
