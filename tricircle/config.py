@@ -226,12 +226,13 @@ _QUOTA = [
         "pod_quotas",
         default="unlimited",
         choices=[
-            ("unlimited", "a project's quotas in a pod are set to -1: the top alone limits"),
-            ("top", "they are set to the project's limits at the top"),
+            ("unlimited", "what the top enforces is set to -1 in the pod: the top alone limits"),
+            ("top", "what the top enforces is set to the project's limits at the top"),
             ("leave", "the pods' quotas are left as they are"),
         ],
         help="What the gateway sets as a project's quotas in a pod when it first lands there, "
-        "so that a pod never refuses what the top allowed.",
+        "so that a pod never refuses what the top allowed. What only the pods enforce "
+        "(metadata items, server group members, volume groups) gets the top's limit.",
     ),
 ]
 

@@ -28,6 +28,8 @@ async def test_a_project_landing_in_a_pod_gets_unlimited_quotas_there(gateway, d
         await asyncio.sleep(0.05)
     assert cinder.quotas.projects[project]["volumes"] == -1
     assert cinder.quotas.projects[project]["gigabytes"] == -1
+    # what only the pods enforce gets the top's limit
+    assert cinder.quotas.projects[project]["groups"] == 10
 
 
 async def test_the_check_names_a_pod_that_would_refuse_and_fix_sets_it(

@@ -21,14 +21,17 @@ from tricircle.pods.client import PodClient, PodResponse, PodUnavailable
 from tricircle.pods.directory import PodInfo
 from tricircle.quota.limits import LimitStore
 from tricircle.quota.refresh import HEADERS, holdings
-from tricircle.quota.resources import COMPUTE, COMPUTE_RESOURCES, VOLUME, VOLUME_RESOURCES
+from tricircle.quota.resources import COMPUTE, VOLUME
 
 LOG = logging.getLogger(__name__)
-# what the top limits of each service, and so what a pod must let through
-_LIMITED = {
-    COMPUTE: COMPUTE_RESOURCES,
-    VOLUME: tuple(r for r in VOLUME_RESOURCES if r != "per_volume_gigabytes"),
+# what the top itself enforces: a pod need not (unlimited), or holds the top's limit
+_AT_TOP = {
+    COMPUTE: ("instances", "cores", "ram", "key_pairs", "server_groups"),
+    VOLUME: ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes"),
 }
+# what only the pods enforce (per server, per group, volume groups): they get the top's
+# limit whatever the mode, so that an operator's limit at the top holds there
+_IN_PODS = {COMPUTE: ("metadata_items", "server_group_members"), VOLUME: ("groups",)}
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,12 @@ class PodQuotas:
         the pod's defaults then stand until the next landing)."""
         if self.mode == "leave" or endpoint_of(pod, service) is None:
             return False
-        if self.mode == "top":
-            top = await self.limits.project(service, project_id)
-            wanted = {name: top[name] for name in _LIMITED[service]}
-        else:
-            wanted = dict.fromkeys(_LIMITED[service], -1)
+        top = await self.limits.project(service, project_id)
+        at_top = _AT_TOP[service] if self.mode == "unlimited" else ()
+        wanted = {
+            name: -1 if name in at_top else top[name]
+            for name in (*_AT_TOP[service], *_IN_PODS[service])
+        }
         try:
             answer = await self._call(pod, service, "PUT", project_id, {"quota_set": wanted})
         except PodUnavailable as exc:
@@ -80,7 +84,7 @@ class PodQuotas:
         found = []
         for pod, projects in (await holdings(self.limits.db)).values():
             for project_id in sorted(projects):
-                for service, names in _LIMITED.items():
+                for service in (COMPUTE, VOLUME):
                     if endpoint_of(pod, service) is None:
                         continue
                     answer = await self._call(pod, service, "GET", project_id)
@@ -89,7 +93,7 @@ class PodQuotas:
                         continue
                     in_pod = answer.json()["quota_set"]
                     top = await self.limits.project(service, project_id)
-                    for name in names:
+                    for name in (*_AT_TOP[service], *_IN_PODS[service]):
                         pod_limit = int(in_pod.get(name, -1))
                         if pod_limit != -1 and (top[name] == -1 or pod_limit < top[name]):
                             found.append(
