@@ -36,7 +36,12 @@ def attach_network(
     else:
         assert net_id is not None
         fixed = [{"ip_address": fixed_ip}] if fixed_ip else None
-        port = network.create_port(server.project_id, net_id, fixed_ips=fixed, owned_by_nova=True)
+        # a port Nova makes carries the server's groups
+        found = (network.find_security_group(server.project_id, n) for n in server.security_groups)
+        groups = [g["id"] for g in found if g is not None]
+        port = network.create_port(
+            server.project_id, net_id, fixed_ips=fixed, owned_by_nova=True, security_groups=groups
+        )
     network.bind_port(port, server.id, server.host)
     net = network.networks[port["network_id"]]
     iface = Interface(
@@ -48,6 +53,11 @@ def attach_network(
         tag,
     )
     server.interfaces.append(iface)
+    # Nova shows a server's groups as its ports have them
+    ports = (network.ports[i.port_id] for i in server.interfaces if i.port_id in network.ports)
+    ids = [g for p in ports for g in p.get("security_groups") or []]
+    known = network.security_groups
+    server.security_groups = list(dict.fromkeys(known[g]["name"] for g in ids if g in known))
     return iface
 
 
