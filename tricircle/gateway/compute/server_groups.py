@@ -11,13 +11,13 @@ within the pod: members in different pods are on different hosts already.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from typing import Any
 
 from aiohttp import web
 
 from tricircle.gateway.compute.quotas import over_quota
+from tricircle.gateway.compute.server_views import changed_server
 from tricircle.kit.calls import call_pod, version_of
 from tricircle.kit.copies import copy_failed, drop_copies, ensure_copy
 from tricircle.kit.microversions import Version
@@ -307,20 +307,17 @@ async def with_top_groups(
 ) -> web.Response:
     """A server's view (2.71+: show, update, rebuild) names its groups by the pod's copies:
     the client gets the top's ids instead."""
-    if not answer.status < 300 or not isinstance(answer.body, bytes):
+
+    async def top_ids(shown: dict[str, Any]) -> None:
+        copies = shown.get("server_groups")
+        if not copies:
+            return
+        routing = services_of(request).routing
+        routes = await routing.find(SERVER, server_id)
+        if routes:
+            tops = await routing.tops_by_bottom(SERVER_GROUP, routes[0].pod_id, copies)
+            shown["server_groups"] = [tops.get(copy_id, copy_id) for copy_id in copies]
+
+    if b'"server_groups"' not in (answer.body if isinstance(answer.body, bytes) else b""):
         return answer
-    if b'"server_groups"' not in answer.body:
-        return answer
-    body = json.loads(answer.body)
-    shown = body.get("server") if isinstance(body, dict) else None
-    copies = shown.get("server_groups") if isinstance(shown, dict) else None
-    if not copies:
-        return answer
-    routing = services_of(request).routing
-    routes = await routing.find(SERVER, server_id)
-    tops = await routing.tops_by_bottom(SERVER_GROUP, routes[0].pod_id, copies) if routes else {}
-    shown["server_groups"] = [tops.get(copy_id, copy_id) for copy_id in copies]
-    rewritten = web.Response(status=answer.status, body=json.dumps(body).encode())
-    rewritten.headers.update(answer.headers)
-    rewritten.headers.pop("Content-Length", None)
-    return rewritten
+    return await changed_server(answer, top_ids)

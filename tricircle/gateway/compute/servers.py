@@ -26,6 +26,7 @@ from tricircle.gateway.compute.server_networks import (
     requested_ports,
 )
 from tricircle.gateway.compute.server_quota import boot_reserved, quota_follows
+from tricircle.gateway.compute.server_views import with_requested_groups
 from tricircle.gateway.image import resolve_image
 from tricircle.gateway.image.snapshots import register_snapshot
 from tricircle.gateway.volume.volumes import SNAPSHOTS, VOLUMES
@@ -160,6 +161,7 @@ async def create_server(request: web.Request) -> web.Response:
             await _record(request, pod, created, count)
             if ports is not None:
                 await bound(request, pod, created["server"]["id"], ports)
+                return await with_requested_groups(relay(request, pod, answer), server)
         return relay(request, pod, answer)
 
     # the pod gets the AZ too: Nova pins a server to the AZ it was asked for (2.96)
