@@ -60,7 +60,8 @@ async def quota_follows(
     forward = functools.partial(forward_routed, request, servers, server_id, tail)
     if request.method == "DELETE" and not tail:
         return await _deleted(request, servers, server_id, forward)
-    body = await read_json(request) if request.method == "POST" else None
+    action = request.method == "POST" and tail == "action"
+    body = await read_json(request) if action else None
     resize = body.get("resize") if isinstance(body, dict) else None
     if isinstance(resize, dict) and isinstance(resize.get("flavorRef"), str | int):
         return await _resized(request, servers, server_id, str(resize["flavorRef"]), forward)
