@@ -129,3 +129,22 @@ async def test_cinders_validation_and_policy(gateway, admin, demo) -> None:
     assert classes.status == 200 and classes.body["quota_class_set"]["backups"] == 4
     shown = await demo.get(f"{V}/{project}/os-quota-sets/{project}")
     assert shown.body["quota_set"]["backups"] == 4
+
+
+async def test_a_volume_types_own_limits_count_its_volumes(gateway, admin, demo) -> None:
+    project = await gateway.sim_project("demo")
+    made = await admin.post(f"{V}/types", {"volume_type": {"name": "fast"}})
+    assert made.status == 200, made.body
+    path = f"{V}/os-quota-sets/{project}"
+    assert (await demo.get(path)).body["quota_set"]["volumes_fast"] == -1
+    assert (await admin.put(path, {"quota_set": {"volumes_fast": 1}})).status == 200
+    await _volume(demo, 1, "az1", volume_type="fast")
+    await _volume(demo, 1, "az1")  # the default type's own limit is unlimited
+    refused = await demo.post(
+        f"{V}/volumes", {"volume": {"size": 1, "availability_zone": "az2", "volume_type": "fast"}}
+    )
+    assert refused.status == 413
+    assert refused.body["overLimit"]["message"] == (
+        "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota "
+        "'volumes_fast'."
+    )
