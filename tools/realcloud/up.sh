@@ -153,7 +153,8 @@ phase db+vhosts
 # They need no Keystone until a request comes, so their DB syncs and starts run from here
 # on, beside Keystone's start and the catalog (one core's work) and then beside the pods.
 # neutron_up PORT / glance_up PORT: render, sync the DB once, start "$R-neutron-api" /
-# "$R-glance-api"; R, REGION, TRANSPORT_URL, NOTIFY_NOVA and PROXY_HEADERS come from the caller
+# "$R-glance-api"; R, REGION, TRANSPORT_URL, NOTIFY_NOVA, PROXY_HEADERS and SYNC_NICE (the
+# DB sync's niceness) come from the caller
 neutron_up() {
     local E=$ETC/$R
     mkdir -p "$DATA/$R/neutron/lock"
@@ -161,7 +162,8 @@ neutron_up() {
     render ml2_conf.ini "$E/neutron/ml2_conf.ini"
     local NARGS="--config-file $E/neutron/neutron.conf --config-file $E/neutron/ml2_conf.ini"
     if ! done_mark "$R-neutron" "neutron_$R"; then
-        "$VENV/bin/neutron-db-manage" $NARGS upgrade heads >"$LOG/$R-neutron-db-manage.log" 2>&1 ||
+        nice -n "$SYNC_NICE" "$VENV/bin/neutron-db-manage" $NARGS upgrade heads \
+            >"$LOG/$R-neutron-db-manage.log" 2>&1 ||
             die "$R neutron-db-manage failed, see $LOG/$R-neutron-db-manage.log"
         mark "$R-neutron"
     fi
@@ -172,15 +174,17 @@ glance_up() {
     mkdir -p "$DATA/$R"/glance/{images,staging,tasks,lock,cache}
     render glance-api.conf "$E/glance/glance-api.conf" SVC_USER=glance RC_APPEND=authtoken.inc
     if ! done_mark "$R-glance" "glance_$R"; then
-        "$VENV/bin/glance-manage" --config-file "$E/glance/glance-api.conf" db_sync \
+        nice -n "$SYNC_NICE" "$VENV/bin/glance-manage" --config-file "$E/glance/glance-api.conf" \
+            db_sync \
             >"$LOG/$R-glance-manage.log" 2>&1 || die "$R glance db_sync failed"
         mark "$R-glance"
     fi
     gunicorn_start "$R-glance-api" "$1" glance.wsgi.api OS_GLANCE_CONFIG_DIR="$E/glance"
 }
-# the top region's central Neutron and top Glance: no Nova to notify, behind the gateway
+# the top region's central Neutron and top Glance: no Nova to notify, behind the gateway;
+# their DB syncs yield the CPU to Keystone's and the pods' (which the cloud waits for)
 top_up() {
-    export R=top REGION=$RC_TOP_REGION NOTIFY_NOVA=false PROXY_HEADERS=true
+    export R=top REGION=$RC_TOP_REGION NOTIFY_NOVA=false PROXY_HEADERS=true SYNC_NICE=10
     export TRANSPORT_URL="rabbit://$RMQ_USER:$PASS@127.0.0.1:$RC_RABBIT_PORT/${RC_PREFIX}top"
     neutron_up "$RC_CENTRAL_NEUTRON_PORT"
     glance_up "$RC_TOP_GLANCE_PORT"
@@ -223,7 +227,7 @@ phase keystone+catalog
 # ============================ 5. pods (in parallel) ============================
 pod_up() {
     local i=$1 spec=${PODS[$(($1 - 1))]}
-    export R=r$i REGION=${spec%%:*} AZ PB=${spec##*:} NOTIFY_NOVA=true PROXY_HEADERS=false
+    export R=r$i REGION=${spec%%:*} AZ PB=${spec##*:} NOTIFY_NOVA=true PROXY_HEADERS=false SYNC_NICE=0
     AZ=${spec#*:}; AZ=${AZ%%:*}
     export TRANSPORT_URL="rabbit://$RMQ_USER:$PASS@127.0.0.1:$RC_RABBIT_PORT/${RC_PREFIX}$R"
     export GLANCE_PORT=${PB}292
