@@ -450,3 +450,15 @@ async def test_a_central_neutron_that_does_not_answer_is_a_503(
     assert all(not pod.servers for pod in gateway.sim.pods.values())
     await central.set_faults(Faults())
     assert (await demo.get(f"{NET}/networks/{net['id']}")).status == 200
+
+
+async def test_the_version_document_at_the_root_without_a_slash(
+    gateway: Gateway, demo: Client
+) -> None:
+    assert (await demo.get("/network")).status == 200
+    central = gateway.sim.central
+    assert central is not None
+    await central.set_faults(Faults(down="refuse"))
+    reply = await demo.get("/network")
+    assert reply.status == 503 and "NeutronError" in reply.body
+    await central.set_faults(Faults())
