@@ -358,6 +358,9 @@ async def test_server_groups(
         await wait_status(demo, "compute", path, "server", "ACTIVE", {"BUILD"})
         shown = contract.step("show member", await demo.call("compute", "GET", path), SERVER_MAPS)
         assert shown.body["server"]["server_groups"] == [group_id]
+        console = {"remote_console": {"protocol": "vnc", "type": "novnc"}}
+        reply = await demo.call("compute", "POST", f"{path}/remote-consoles", console)
+        assert contract.step("remote console (no proxy in the pod)", reply).status == 400, reply
         reply = contract.step("show group", await demo.call("compute", "GET", groups))
         assert reply.body["server_group"]["members"] == [sid]
         listed = await demo.call("compute", "GET", "/os-server-groups?limit=1000")

@@ -1,10 +1,12 @@
-"""Nova's console auth tokens: the simulated pod serves no consoles, so it knows no token."""
+"""Consoles: the simulated pod, like the real pods (no console proxy enabled), serves
+none, so a remote console is refused and no console token is known."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from tricircle.sim.http import SimError
+from tricircle.sim.compute.common import body_of, get_server
+from tricircle.sim.http import SimError, read_json
 from tricircle.sim.service import microversion, require_admin
 
 
@@ -19,5 +21,12 @@ async def console_token(request: web.Request) -> web.Response:
     raise SimError(404, "Token not found")
 
 
+async def remote_console(request: web.Request) -> web.Response:
+    get_server(request)
+    body = body_of(await read_json(request), "remote_console")
+    raise SimError(400, f"Unavailable console type {body.get('type')}.")
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_post("/compute/v2.1/servers/{server_id}/remote-consoles", remote_console)
     router.add_get("/compute/v2.1/os-console-auth-tokens/{token}", console_token)
