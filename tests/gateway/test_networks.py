@@ -3,13 +3,16 @@ where servers boot, security groups that follow their ports."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.test_openstack_cli import openstack_cli
 from tests.gateway.conftest import GatewayFactory
-from tests.gateway.harness import IMAGE_ID, Client, Gateway
+from tests.gateway.harness import IMAGE_ID, PASSWORD, Client, Gateway
 from tests.jobs.helpers import eventually
+from tricircle.demo import write_clouds_yaml
 from tricircle.gateway.network import NEUTRONS
 from tricircle.network.sync import NetworkSync
 from tricircle.sim import Faults
@@ -462,3 +465,21 @@ async def test_the_version_document_at_the_root_without_a_slash(
     reply = await demo.get("/network")
     assert reply.status == 503 and "NeutronError" in reply.body
     await central.set_faults(Faults())
+
+
+async def test_the_cli_shows_network_quotas_from_the_central_neutron(
+    gateway: Gateway, demo: Client, tmp_path: Path
+) -> None:
+    clouds = tmp_path / "clouds.yaml"
+    users = {"demo": ("demo", PASSWORD), "admin": ("admin", "admin")}
+    write_clouds_yaml(clouds, gateway.sim.identity_url, users)
+    await openstack_cli(clouds, "admin", "quota", "set", "--networks", "7", "demo", output=False)
+    await make_network(demo, "net1", "10.0.1.0/24")
+    shown = {
+        row["Resource"]: row["Limit"]
+        for row in await openstack_cli(clouds, "demo", "quota", "show")
+    }
+    assert shown["networks"] == 7
+    assert shown["instances"] == 10  # compute's, from the top
+    usage = await openstack_cli(clouds, "demo", "quota", "show", "--usage", "--network")
+    assert {row["Resource"]: row["In Use"] for row in usage}["networks"] == 1

@@ -481,3 +481,30 @@ async def test_network_lists_and_tags(target: Target, demo: Client, contract: Co
         contract.step("stale revision", reply)
         assert reply.status == 412, reply
     contract.verify(target.name)
+
+
+async def test_network_quotas(
+    target: Target, admin: Client, demo: Client, contract: Contract
+) -> None:
+    """Neutron's quotas API, as the openstack CLI's `quota show` and `quota set` use it."""
+    async with resources(contract) as made:
+        own = await made.make(demo, "network", {"name": unique("net")})
+        project = own["project_id"]
+        path = f"/quotas/{project}"
+        reply = await call(contract, "show own", demo, "GET", path)
+        assert reply.status == 200 and reply.body["quota"]["network"] == 100, reply
+        reply = await call(contract, "details", demo, "GET", f"{path}/details.json")
+        assert reply.body["quota"]["network"]["used"] >= 1, reply
+        reply = await call(contract, "defaults", demo, "GET", f"{path}/default")
+        assert reply.status == 200, reply
+        lowered = {"quota": {"network": 0, "check_limit": True}}
+        reply = await call(contract, "below usage, checked", admin, "PUT", path, lowered)
+        assert reply.status == 400, reply
+        reply = await call(contract, "member sets", demo, "PUT", path, {"quota": {"network": 7}})
+        assert reply.status == 403, reply
+        reply = await call(contract, "admin sets", admin, "PUT", path, {"quota": {"network": 7}})
+        assert (reply.status, reply.body["quota"]["network"]) == (200, 7), reply
+        reply = await call(contract, "reset", admin, "DELETE", path)
+        assert reply.status == 204, reply
+        reply = await call(contract, "shown again", demo, "GET", path)
+        assert reply.body["quota"]["network"] == 100, reply

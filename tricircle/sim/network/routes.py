@@ -9,6 +9,7 @@ from tricircle.sim.network.errors import render_neutron_error
 from tricircle.sim.network.floating_ips import FLOATING_IPS
 from tricircle.sim.network.networks import NETWORKS
 from tricircle.sim.network.ports import PORTS
+from tricircle.sim.network.quotas import add_quota_routes
 from tricircle.sim.network.routers import ROUTERS, add_interface_routes
 from tricircle.sim.network.security_groups import SECURITY_GROUP_RULES, SECURITY_GROUPS
 from tricircle.sim.network.subnetpools import SUBNET_POOLS
@@ -96,6 +97,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     for collection in COLLECTIONS:
         collection.add_routes(router)
     add_interface_routes(router)
+    add_quota_routes(router)
     for collection in TAGGED:
         add_tag_routes(router, collection)
 

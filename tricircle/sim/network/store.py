@@ -30,6 +30,7 @@ class NetworkState:
     routers: dict[str, dict[str, Any]] = field(default_factory=dict)
     floatingips: dict[str, dict[str, Any]] = field(default_factory=dict)
     subnetpools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    quotas: dict[str, dict[str, int]] = field(default_factory=dict)  # project -> overrides
     groups: SecurityGroups = field(default_factory=SecurityGroups)
     segments: SegmentPool = field(default_factory=SegmentPool)
     books: dict[str, AddressBook] = field(default_factory=dict)  # subnet id -> its IPAM
