@@ -358,6 +358,12 @@ async def test_server_groups(
         await wait_status(demo, "compute", path, "server", "ACTIVE", {"BUILD"})
         shown = contract.step("show member", await demo.call("compute", "GET", path), SERVER_MAPS)
         assert shown.body["server"]["server_groups"] == [group_id]
+        json_type = {"Content-Type": "application/json"}  # without it Nova answers 415
+        tagged = await demo.call("compute", "PUT", f"{path}/tags/blue", headers=json_type)
+        assert contract.step("tag", tagged).status == 201, tagged
+        contract.step("tags", await demo.call("compute", "GET", f"{path}/tags"))
+        password = f"{path}/os-server-password"
+        contract.step("password", await demo.call("compute", "GET", password))
         console = {"remote_console": {"protocol": "vnc", "type": "novnc"}}
         reply = await demo.call("compute", "POST", f"{path}/remote-consoles", console)
         assert contract.step("remote console (no proxy in the pod)", reply).status == 400, reply

@@ -344,8 +344,18 @@ async def detach_interface(request: web.Request) -> web.Response:
     return web.Response(status=202)
 
 
+async def server_password(request: web.Request) -> web.Response:
+    """The password a guest posts to the metadata service: simulated guests post none."""
+    get_server(request)
+    if request.method == "DELETE":
+        return web.Response(status=204)
+    return json_response({"password": ""})
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
     s = "/compute/v2.1/servers/{server_id}"
+    router.add_get(f"{s}/os-server-password", server_password)
+    router.add_delete(f"{s}/os-server-password", server_password)
     router.add_get(f"{s}/metadata", get_metadata)
     router.add_post(f"{s}/metadata", set_metadata)
     router.add_put(f"{s}/metadata", set_metadata)
