@@ -508,3 +508,4 @@ async def test_network_quotas(
         assert reply.status == 204, reply
         reply = await call(contract, "shown again", demo, "GET", path)
         assert reply.body["quota"]["network"] == 100, reply
+    contract.verify(target.name)
