@@ -126,8 +126,10 @@ async def forward_routed(
     payload = None
     if not segments and request.method == "DELETE" and resource.cleanup_payload is not None:
         payload = await resource.cleanup_payload(request, pod, path)
+    # an empty body sent as JSON stays one: Nova answers 415 to a write without a type
+    typed = b"" if "Content-Type" in request.headers else None
     answer = await call_pod(
-        request, pod, request.method, path, params=request.query or None, body=body or None
+        request, pod, request.method, path, params=request.query or None, body=body or typed
     )
     if not segments and answer.status == 404:
         await _drop_if_gone(request, resource, top_id, route, pod, path)
