@@ -21,6 +21,8 @@ GONE = "This resource is no longer available. No forwarding address is given."
 def removed(path: str) -> bool:
     """Whether `path` (below the version, e.g. "/os-cells") is an API Nova removed."""
     return _REMOVED.match(path) is not None
+
+
 _HTML = (
     "<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n"
     f"  <h1>404 Not Found</h1>\n  {_MESSAGE}<br /><br />\n\n\n\n </body>\n</html>"
