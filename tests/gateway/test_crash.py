@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from tests.gateway.harness import IMAGE_ID, PASSWORD, Client, keystone_token
 from tests.gateway.test_reconcile import gateway_config, start_gateway
+from tests.jobs.helpers import PERIODIC
 from tricircle.config import load_config
 from tricircle.db.engine import Database
 from tricircle.identity.service_auth import ServiceAuth
@@ -133,7 +134,7 @@ async def _converged(
         return f"routes without servers {routed - marked}, servers without routes {marked - routed}"
     if tombstones:
         return f"deletes not finished: {tombstones}"
-    lost = [f"{j.type} {j.resource_id} {j.status}" for j in unfinished if j.type != "reconcile"]
+    lost = [f"{j.type} {j.resource_id} {j.status}" for j in unfinished if j.type not in PERIODIC]
     return f"jobs not done: {lost}" if lost else None
 
 

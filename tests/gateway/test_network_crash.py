@@ -16,13 +16,12 @@ from sqlalchemy import select
 
 from tests.gateway.harness import IMAGE_ID, PASSWORD, Client, keystone_token
 from tests.gateway.test_reconcile import gateway_config, start_gateway
-from tests.jobs.helpers import eventually
+from tests.jobs.helpers import PERIODIC, eventually
 from tricircle.db.engine import Database
 from tricircle.jobs.models import RUNNING, SUCCESS, Job
 from tricircle.sim import SimCloud
 
 NET = "/network/v2.0"
-PERIODIC = ("reconcile", "network_reconcile", "quota_usage")  # always one waiting
 
 
 @pytest.fixture

@@ -29,6 +29,10 @@ def quick(**overrides: object) -> WorkerSettings:
     return settings
 
 
+# the job types every worker keeps one of scheduled ahead: never "done"
+PERIODIC = ("reconcile", "network_reconcile", "quota_usage")
+
+
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
