@@ -483,3 +483,17 @@ async def test_the_cli_shows_network_quotas_from_the_central_neutron(
     assert shown["instances"] == 10  # compute's, from the top
     usage = await openstack_cli(clouds, "demo", "quota", "show", "--usage", "--network")
     assert {row["Resource"]: row["In Use"] for row in usage}["networks"] == 1
+
+
+async def test_a_top_glance_that_does_not_answer_is_glances_503_at_the_root(
+    make_gateway: GatewayFactory,
+) -> None:
+    gateway = await make_gateway(images=True)
+    demo = await gateway.client("demo")
+    assert (await demo.get("/image")).status in (200, 300)
+    central = gateway.sim.central
+    assert central is not None
+    await central.set_faults(Faults(down="refuse"))
+    reply = await demo.get("/image")
+    assert (reply.status, reply.body["code"]) == (503, 503)  # Glance's error body, not a 500
+    await central.set_faults(Faults())

@@ -12,14 +12,16 @@ from oslo_config import cfg
 from tricircle.admin.app import create_admin_app
 from tricircle.dashboard.app import create_dashboard_app
 from tricircle.db.engine import Database
+from tricircle.gateway.compute import COMPUTE
 from tricircle.gateway.compute.app import create_compute_app
 from tricircle.gateway.compute.versions import versions as compute_versions
-from tricircle.gateway.image import GLANCES
+from tricircle.gateway.image import GLANCES, IMAGE
 from tricircle.gateway.image.app import create_image_app
 from tricircle.gateway.image.app import versions as image_versions
-from tricircle.gateway.network import NEUTRONS
+from tricircle.gateway.network import NETWORK, NEUTRONS
 from tricircle.gateway.network.app import create_network_app
 from tricircle.gateway.network.app import versions as network_versions
+from tricircle.gateway.volume import VOLUME
 from tricircle.gateway.volume.app import create_volume_app
 from tricircle.gateway.volume.app import versions as volume_versions
 from tricircle.identity.policy import Policy
@@ -28,6 +30,7 @@ from tricircle.identity.tokens import TokenValidator
 from tricircle.images.glances import configured_glances
 from tricircle.jobs.runtime import pod_worker
 from tricircle.kit import fanout
+from tricircle.kit.app import root_document
 from tricircle.network.neutrons import configured_neutrons
 from tricircle.observe.access import observe
 from tricircle.observe.healthcheck import healthcheck
@@ -133,10 +136,10 @@ def create_app(
     app.router.add_get("/healthcheck", healthcheck)  # HEAD too, as load balancers send it
     # a service's root without its trailing slash, as catalogs name it; before the sub-apps,
     # whose prefixes would otherwise take these paths
-    app.router.add_get("/image", image_versions)
-    app.router.add_get("/compute", compute_versions)
-    app.router.add_get("/volume", volume_versions)
-    app.router.add_get("/network", network_versions)
+    app.router.add_get("/image", root_document(IMAGE, image_versions))
+    app.router.add_get("/compute", root_document(COMPUTE, compute_versions))
+    app.router.add_get("/volume", root_document(VOLUME, volume_versions))
+    app.router.add_get("/network", root_document(NETWORK, network_versions))
     app.add_subapp("/v1.0", create_admin_app(max_body))
     app.add_subapp("/dashboard", create_dashboard_app())
     app.add_subapp("/compute", create_compute_app(max_body))

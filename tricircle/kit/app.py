@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
 from tricircle.kit.calls import VERSION, negotiate_version
 from tricircle.kit.microversions import response_headers
 from tricircle.kit.service import SERVICE, OpenStackService
 from tricircle.web import middleware
+from tricircle.web.middleware import Handler
 
 
 def service_app(
@@ -33,3 +36,15 @@ def service_app(
     for table in routes:
         app.add_routes(table)
     return app
+
+
+def root_document(service: OpenStackService, handler: Handler) -> Handler:
+    """`handler` for the gateway's root app (``/network`` without its slash, as catalogs
+    name a service), its errors rendered in the service's format as its own app does."""
+    render = middleware.errors(service.error_format)
+
+    @functools.wraps(handler)  # keeps its marks (public)
+    async def document(request: web.Request) -> web.StreamResponse:
+        return await render(request, handler)
+
+    return document

@@ -18,9 +18,8 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from oslo_config import cfg
 
-from tricircle.kit.service import OpenStackService, service_of
+from tricircle.kit.service import OpenStackService
 from tricircle.pods.client import PodResponse
-from tricircle.web.errors import ApiError
 from tricircle.web.services import REQUEST_ID, context_of, services_of
 
 # Headers of one connection, not of the message (RFC 9110 7.6.1), and those aiohttp
@@ -85,9 +84,10 @@ class Central:
             ) as answer:
                 return PodResponse(answer.status, answer.headers, await answer.read())
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise CentralUnavailable(
-                self.service, self.root, str(exc) or type(exc).__name__
-            ) from None
+            raise self.unavailable(exc) from None
+
+    def unavailable(self, exc: BaseException) -> CentralUnavailable:
+        return CentralUnavailable(self.service, self.root, str(exc) or type(exc).__name__)
 
 
 class CentralUnavailable(Exception):
@@ -130,10 +130,6 @@ def _answer_headers(headers: CIMultiDictProxy[str], central: Central, top: str) 
     return out
 
 
-def _unavailable(service: OpenStackService) -> ApiError:
-    return ApiError(503, f"The {service.name} service is unavailable.")
-
-
 async def pass_on(
     request: web.Request, central: Central, service: OpenStackService
 ) -> web.StreamResponse:
@@ -161,16 +157,16 @@ async def pass_on(
             allow_redirects=False,
             auto_decompress=False,
         )
-    except (aiohttp.ClientError, TimeoutError):
-        raise _unavailable(service) from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise central.unavailable(exc) from None
     top = service.top_root(request)
     headers = _answer_headers(answer.headers, central, top)
     async with answer:
         if answer.content_type == "application/json":
             try:
                 payload = await answer.read()
-            except (aiohttp.ClientError, TimeoutError):
-                raise _unavailable(service) from None
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise central.unavailable(exc) from None
             # the service writes its own address into links; clients only ever see the gateway
             payload = payload.replace(central.root.encode() + b"/", top.encode() + b"/")
             return web.Response(status=answer.status, body=payload, headers=headers)
@@ -195,15 +191,12 @@ async def call_central(
     params: Any = None,
 ) -> PodResponse:
     """The gateway's own call to `central` for a request, as the user (or `token`)."""
-    try:
-        return await central.call(
-            services_of(request).http,
-            method,
-            path,
-            token=token or context_of(request).token or "",
-            request_id=request[REQUEST_ID],
-            json=json,
-            params=params,
-        )
-    except CentralUnavailable:
-        raise _unavailable(service_of(request)) from None
+    return await central.call(
+        services_of(request).http,
+        method,
+        path,
+        token=token or context_of(request).token or "",
+        request_id=request[REQUEST_ID],
+        json=json,
+        params=params,
+    )

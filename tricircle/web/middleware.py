@@ -45,7 +45,7 @@ def errors(fmt: ErrorFormat, extra_headers: Callable[[web.Request], dict[str, st
             error = ApiError(503, str(exc))
         except CentralUnavailable as exc:
             LOG.warning("%s", exc)
-            error = ApiError(503, f"The central {exc.service} service is unavailable.")
+            error = ApiError(503, f"The {exc.service} service is unavailable.")
         except IdentityUnavailable as exc:
             LOG.warning("identity service unavailable: %s", exc)
             error = ApiError(503, "The identity service is unavailable.")

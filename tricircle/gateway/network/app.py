@@ -10,32 +10,23 @@ from tricircle.gateway.network.watch import Watch, write_of
 from tricircle.kit.app import service_app
 from tricircle.kit.central import pass_on
 from tricircle.network.neutrons import Neutrons
-from tricircle.openstack_errors import neutron_error
-from tricircle.web.errors import ApiError, not_found
+from tricircle.web.errors import not_found
 from tricircle.web.http import public
 
 routes = web.RouteTableDef()
-NOT_FOUND = "The resource could not be found."
 
 
 def _neutrons(request: web.Request) -> Neutrons:
     neutrons = neutrons_of(request)
     if neutrons is None:  # this deployment has no central Neutron: no network API
-        raise not_found(NOT_FOUND)
+        raise not_found("The resource could not be found.")
     return neutrons
 
 
 @public
 async def versions(request: web.Request) -> web.StreamResponse:
-    """Neutron's version document, which needs no token (also mounted on the gateway's
-    root app, which renders no errors: it answers its own)."""
-    neutrons = neutrons_of(request)
-    if neutrons is None:
-        return web.json_response(neutron_error(404, NOT_FOUND), status=404)
-    try:
-        return await pass_on(request, neutrons.central, NETWORK)
-    except ApiError as exc:  # the central Neutron does not answer
-        return web.json_response(neutron_error(exc.status, exc.message), status=exc.status)
+    """Neutron's version document, which needs no token."""
+    return await pass_on(request, _neutrons(request).central, NETWORK)
 
 
 @routes.route("*", "/{tail:.+}")
