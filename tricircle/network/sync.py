@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from typing import Any
 
 from tricircle.db.base import utcnow
@@ -147,19 +148,10 @@ class NetworkSync:
     async def reconcile(self, grace: float) -> dict[str, Any]:
         """Every copy converged again (a rule removed in a pod comes back, a subnet changed
         in a pod is put back), then the copies that no port needs any more removed."""
+        passes = [(k, partial(self.converge, k)) for k in (SECURITY_GROUP, PORT, SUBNET, NETWORK)]
+        passes += [(ROUTER, self.routers.converge), (FLOATINGIP, self.routers.converge_floatingip)]
         converged = 0
-        for kind in (SECURITY_GROUP, PORT, SUBNET, NETWORK):
-            for central_id in await self.neutrons.routing.distinct_top_ids(kind):
-                try:
-                    await self.converge(kind, central_id)
-                except (NeutronRefused, PodUnavailable, CentralUnavailable) as exc:
-                    LOG.warning("%s %s not converged: %s", kind, central_id, exc)
-                    continue
-                converged += 1
-        for kind, realise in (
-            (ROUTER, self.routers.converge),
-            (FLOATINGIP, self.routers.converge_floatingip),
-        ):
+        for kind, realise in passes:
             for central_id in await self.neutrons.routing.distinct_top_ids(kind):
                 try:
                     await realise(central_id)
