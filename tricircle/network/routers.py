@@ -116,10 +116,10 @@ class Routers:
         for pod in needed.values():
             bottom_router = await self._router(pod, router)
             await self._interfaces(pod, bottom_router, interfaces, subnets, bridge.get(pod.id))
-            routes = self._routes(pod, router, subnets, bridge, gateway_pod)
-            await self._set(pod, bottom_router, "routes", routes, key=_route_key)
+            wanted = {"routes": self._routes(pod, router, subnets, bridge, gateway_pod)}
             if pod is gateway_pod and external is not None:
-                await self._gateway(pod, bottom_router, router, external)
+                wanted["external_gateway_info"] = await self._gateway(pod, router, external)
+            await self._update(pod, bottom_router, wanted)
         return {"pods": len(needed)}
 
     async def _router(self, pod: PodInfo, router: dict[str, Any]) -> str:
@@ -211,19 +211,24 @@ class Routers:
             routes.append({"destination": _ANYWHERE, "nexthop": _address(bridge[gateway_pod.id])})
         return sorted(routes, key=lambda r: r["destination"])
 
-    async def _set(
-        self, pod: PodInfo, bottom_router: str, field: str, value: Any, key: Any = None
-    ) -> None:
+    async def _update(self, pod: PodInfo, bottom_router: str, wanted: dict[str, Any]) -> None:
+        """The bottom router's routes (and gateway) as `wanted`, changed in one call where
+        they differ."""
         answer = await self.neutrons.pod_call(pod, "GET", f"/v2.0/routers/{bottom_router}")
         if not answer.ok:
             raise NeutronRefused(f"pod {pod.name}", f"show router {bottom_router}", answer)
-        current = answer.json()["router"].get(field)
-        if (key(current) if key else current) != (key(value) if key else value):
-            await self.neutrons.pod_update(pod, "router", bottom_router, {field: value})
+        current = answer.json()["router"]
+        changes = {
+            field: value
+            for field, value in wanted.items()
+            if _COMPARED[field](current.get(field)) != _COMPARED[field](value)
+        }
+        if changes:
+            await self.neutrons.pod_update(pod, "router", bottom_router, changes)
 
     async def _gateway(
-        self, pod: PodInfo, bottom_router: str, router: dict[str, Any], external: dict[str, Any]
-    ) -> None:
+        self, pod: PodInfo, router: dict[str, Any], external: dict[str, Any]
+    ) -> dict[str, Any]:
         """The central gateway, with its address, on the pod's copy of the external network."""
         info = router["external_gateway_info"]
         bottom_net = await self.bottom.network(pod, external)
@@ -233,12 +238,11 @@ class Routers:
             if subnet is not None:
                 bottom_subnet = await self.bottom.subnet(pod, subnet, bottom_net)
                 fixed.append({"subnet_id": bottom_subnet, "ip_address": item["ip_address"]})
-        wanted = {
+        return {
             "network_id": bottom_net,
             "enable_snat": info.get("enable_snat", True),
             "external_fixed_ips": fixed,
         }
-        await self._set(pod, bottom_router, "external_gateway_info", wanted, key=_gateway_key)
 
     async def _bridge(
         self, router: dict[str, Any], pods: dict[str, PodInfo]
@@ -413,3 +417,7 @@ def _gateway_key(info: Any) -> tuple[Any, ...]:
     info = info or {}
     fixed = sorted((f["subnet_id"], f["ip_address"]) for f in info.get("external_fixed_ips") or [])
     return (info.get("network_id"), info.get("enable_snat", True), tuple(fixed))
+
+
+# how a router's field is compared with what it should be
+_COMPARED = {"routes": _route_key, "external_gateway_info": _gateway_key}
