@@ -130,30 +130,36 @@ class RoutingTable:
         async with self._db.session() as session:
             return (await session.scalars(query)).all()
 
+    def _copies_query(
+        self, resource_type: str, pod_id: str, bottom_ids: Sequence[str]
+    ) -> Select[tuple[RoutingEntry]]:
+        return select(RoutingEntry).where(
+            RoutingEntry.resource_type == resource_type,
+            RoutingEntry.pod_id == pod_id,
+            RoutingEntry.bottom_id.in_(list(bottom_ids)),
+        )
+
     async def tops_by_bottom(
         self, resource_type: str, pod_id: str, bottom_ids: Sequence[str]
     ) -> dict[str, str]:
         """bottom id -> top id, for those of `bottom_ids` that are recorded copies in the pod."""
         if not bottom_ids:
             return {}
-        query = select(RoutingEntry.bottom_id, RoutingEntry.top_id).where(
-            RoutingEntry.resource_type == resource_type,
-            RoutingEntry.pod_id == pod_id,
-            RoutingEntry.bottom_id.in_(list(bottom_ids)),
-        )
         async with self._db.session() as session:
-            return {bottom: top for bottom, top in (await session.execute(query)).all() if bottom}
+            entries = await session.scalars(self._copies_query(resource_type, pod_id, bottom_ids))
+            return {e.bottom_id: e.top_id for e in entries.all() if e.bottom_id}
 
     async def forget_copies(
         self, resource_type: str, pod_id: str, bottom_ids: Sequence[str]
     ) -> None:
         """Drops the entries of copies the pod no longer has."""
-        for bottom_id, top_id in (
-            await self.tops_by_bottom(resource_type, pod_id, bottom_ids)
-        ).items():
-            entry = await self.in_pod(resource_type, top_id, pod_id)
-            if entry is not None and entry.bottom_id == bottom_id:
-                await self.remove(entry.id)
+        if not bottom_ids:
+            return
+        async with self._db.session() as session:
+            entries = await session.scalars(self._copies_query(resource_type, pod_id, bottom_ids))
+            ids = [e.id for e in entries.all()]
+        for entry_id in ids:  # one by one: each keeps the per-pod counts right
+            await self.remove(entry_id)
 
     async def distinct_top_ids(self, resource_type: str) -> list[str]:
         """Every top resource of a type that has a copy somewhere."""
