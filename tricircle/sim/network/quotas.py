@@ -83,8 +83,8 @@ async def update(request: web.Request) -> web.Response:
     if not isinstance(wanted, dict):
         raise SimError(400, "Invalid input for operation: quota is missing.", kind="InvalidInput")
     wanted = dict(wanted)
-    # quota-check-limit: a limit below what the project uses is refused when asked to check
-    check = wanted.pop("check_limit", False) is True
+    # quota-check-limit: a limit below what the project uses is refused unless told not to
+    check = wanted.pop("check_limit", True) is not False
     wanted.pop("force", None)
     for name, value in wanted.items():
         if name not in DEFAULTS:
@@ -102,8 +102,8 @@ async def update(request: web.Request) -> web.Response:
                 raise SimError(
                     400,
                     f"Quota limit {value} for {name} must be greater than or equal to already "
-                    f"used and reserved {used[name]}.",
-                    kind="InvalidQuotaValue",
+                    f"used {used[name]}",
+                    kind="HTTPBadRequest",
                 )
     state_of(request).quotas.setdefault(project_id, {}).update(wanted)
     return json_response({"quota": _limits(request, project_id)})
