@@ -14,17 +14,17 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from oslo_config import cfg
-from sqlalchemy import case, delete, func, insert, literal, select, union_all, update
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy import Row, delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tricircle.db.base import utcnow
 from tricircle.db.engine import Database
+from tricircle.quota import statements
 from tricircle.quota.limits import LimitStore
-from tricircle.quota.models import ANY_USER, QuotaProject, QuotaReservation, QuotaUsage
+from tricircle.quota.models import ANY_USER, QuotaReservation
+from tricircle.quota.statements import Kind
 
 # what a caller counts itself under the lock (key pairs: rows of the top's own table)
 Counter = Callable[[AsyncConnection], Awaitable[dict[str, int]]]
@@ -58,6 +58,8 @@ class Reservation:
     per_unit: Mapping[str, int]
     units: int
     counted: frozenset[str] = field(default_factory=frozenset)
+    # the pods the project had usage in when it reserved: a commit elsewhere is a first landing
+    landed: frozenset[str] = field(default_factory=frozenset)
 
 
 class QuotaEngine:
@@ -83,9 +85,11 @@ class QuotaEngine:
         now = utcnow()
         async with self.db.engine.begin() as session:
             await _lock(session, service, project_id)
-            limits = await self.limits.effective(session, service, project_id, user_id, wanted)
             counted = await counter(session) if counter is not None else {}
-            held = {n: u.held for n, u in (await _held(session, service, project_id, now)).items()}
+            read = {"service": service, "project_id": project_id, "user_id": user_id, "now": now}
+            standing = _Standing((await session.execute(statements.STANDING, read)).all())
+            limits = self.limits.over_configured(service, wanted, standing.limits)
+            held = standing.held()
             used = {name: held.get(name, 0) + counted.get(name, 0) for name in wanted}
             units = max_units
             for name, each in wanted.items():  # in the caller's order: its first refusal
@@ -97,7 +101,13 @@ class QuotaEngine:
                     raise OverQuota(name, each * min_units, used[name], limit)
                 units = min(units, room)
             reservation = Reservation(
-                str(uuid.uuid4()), service, project_id, wanted, units, frozenset(counted)
+                str(uuid.uuid4()),
+                service,
+                project_id,
+                wanted,
+                units,
+                frozenset(counted),
+                frozenset(standing.pods),
             )
             if wanted:
                 rows = [
@@ -112,34 +122,26 @@ class QuotaEngine:
                     }
                     for name, each in wanted.items()
                 ]
-                await session.execute(insert(QuotaReservation), rows)
+                await session.execute(statements.INSERT_RESERVATIONS, rows)
         return reservation
 
     async def commit(self, reservation: Reservation, pod_id: str, units: int | None = None) -> bool:
         """The pod took `units` (all that were reserved, by default): they are in use there
         and the reservation goes, in one transaction. A reservation that expired meanwhile
         is committed all the same: the pod holds what it made. True when the project had
-        no usage in that pod before (its first landing there)."""
+        no usage in that pod when it reserved (its first landing there)."""
         taken = reservation.units if units is None else units
         deltas = {
             name: each * taken
             for name, each in reservation.per_unit.items()
             if name not in reservation.counted
         }
-        project_id, service = reservation.project_id, reservation.service
         # no lock: what the project holds stays the same (reserved becomes in use, in one
-        # transaction, which a reservation's one query sees before or after, never between);
-        # a write first, so that SQLite takes its write lock before anything is read
+        # transaction, which a reservation's one query sees before or after, never between)
         async with self.db.engine.begin() as session:
             await _drop(session, reservation.uuid)
-            held = select(QuotaUsage.resource).where(
-                QuotaUsage.project_id == project_id,
-                QuotaUsage.service == service,
-                QuotaUsage.pod_id == pod_id,
-            )
-            first = (await session.execute(held.limit(1))).first() is None
-            await _add_usage(session, service, project_id, pod_id, deltas)
-        return first and bool(deltas)
+            await _add_usage(session, reservation.service, reservation.project_id, pod_id, deltas)
+        return bool(deltas) and pod_id not in reservation.landed
 
     async def release(self, reservation: Reservation) -> None:
         async with self.db.engine.begin() as session:
@@ -156,15 +158,14 @@ class QuotaEngine:
     async def usage(self, service: str, project_id: str) -> dict[str, Usage]:
         """In use (every pod's last known share, summed) and reserved, by resource."""
         async with self.db.engine.connect() as session:
-            return await _held(session, service, project_id, utcnow())
+            return (await _held(session, service, project_id)).usage()
 
     async def settled_version(self, service: str, project_id: str) -> int | None:
         """The project's usage version to hand `correct`, read before the pods are asked;
         None while a reservation is open (its create may be counted by its pod and then
         committed: a correction now could count it twice, or not at all)."""
         async with self.db.engine.connect() as session:
-            held = await _held(session, service, project_id, utcnow())
-            if any(u.reserved for u in held.values()):
+            if (await _held(session, service, project_id)).reserved:
                 return None
             return await _version(session, service, project_id)
 
@@ -182,16 +183,10 @@ class QuotaEngine:
         async with self.db.engine.begin() as session:
             await _lock(session, service, project_id)
             moved = await _version(session, service, project_id) != seen_version + 1
-            held = await _held(session, service, project_id, utcnow())
-            if moved or any(u.reserved for u in held.values()):
+            if moved or (await _held(session, service, project_id)).reserved:
                 return False
-            await session.execute(
-                delete(QuotaUsage).where(
-                    QuotaUsage.project_id == project_id,
-                    QuotaUsage.service == service,
-                    QuotaUsage.pod_id == pod_id,
-                )
-            )
+            pod = {"project_id": project_id, "service": service, "pod_id": pod_id}
+            await session.execute(statements.DROP_POD_USAGE, pod)
             counted = [
                 {
                     "project_id": project_id,
@@ -205,7 +200,7 @@ class QuotaEngine:
                 if count
             ]
             if counted:
-                await session.execute(insert(QuotaUsage), counted)
+                await session.execute(statements.INSERT_USAGE, counted)
         return True
 
     async def expire(self) -> int:
@@ -217,69 +212,51 @@ class QuotaEngine:
         return result.rowcount
 
 
-def _dialect(session: AsyncConnection) -> str:
-    return session.dialect.name
+class _Standing:
+    """Rows of `statements.STANDING` or `HELD`: the limits, and what the project holds."""
 
+    def __init__(self, rows: list[Row]) -> None:
+        self.limits: list[Row] = []
+        self.in_use: dict[str, int] = {}
+        self.reserved: dict[str, int] = {}
+        self.pods: set[str] = set()
+        for row in rows:
+            kind, name, pod_id, amount = row
+            if kind == Kind.IN_USE:
+                self.in_use[name] = self.in_use.get(name, 0) + int(amount or 0)
+                self.pods.add(pod_id)
+            elif kind == Kind.RESERVED:
+                self.reserved[name] = int(amount or 0)
+            else:
+                self.limits.append(row)
 
-def _upsert(session: AsyncConnection, model: type, values: Any) -> tuple[Any, Any]:
-    """The dialect's INSERT of `values`, and the row it would have inserted (for updates
-    of a conflicting row)."""
-    name = _dialect(session)
-    if name == "mysql":
-        statement = mysql.insert(model).values(values)
-        return statement, statement.inserted
-    statement = (postgresql if name == "postgresql" else sqlite).insert(model).values(values)
-    return statement, statement.excluded
+    def held(self) -> dict[str, int]:
+        return {name: usage.held for name, usage in self.usage().items()}
 
-
-def _on_conflict(session: AsyncConnection, statement: Any, keys: list[str], set_: dict) -> Any:
-    if _dialect(session) == "mysql":
-        return statement.on_duplicate_key_update(set_)
-    return statement.on_conflict_do_update(index_elements=keys, set_=set_)
+    def usage(self) -> dict[str, Usage]:
+        names = self.in_use.keys() | self.reserved.keys()
+        return {name: Usage(self.in_use.get(name, 0), self.reserved.get(name, 0)) for name in names}
 
 
 async def _lock(session: AsyncConnection, service: str, project_id: str) -> None:
     """Locks the project's row (creating it) for the rest of the transaction."""
-    statement, _ = _upsert(
-        session, QuotaProject, {"project_id": project_id, "service": service, "version": 1}
-    )
-    bumped = {"version": QuotaProject.version + 1}
-    await session.execute(_on_conflict(session, statement, ["project_id", "service"], bumped))
+    statement = statements.lock_project(session.dialect.name)
+    await session.execute(statement, {"project_id": project_id, "service": service, "version": 1})
 
 
 async def _version(session: AsyncConnection, service: str, project_id: str) -> int:
-    query = select(QuotaProject.version).where(
-        QuotaProject.project_id == project_id, QuotaProject.service == service
-    )
-    return int(await session.scalar(query) or 0)
+    params = {"project_id": project_id, "service": service}
+    return int(await session.scalar(statements.VERSION, params) or 0)
 
 
-async def _held(
-    session: AsyncConnection, service: str, project_id: str, now: dt.datetime
-) -> dict[str, Usage]:
+async def _held(session: AsyncConnection, service: str, project_id: str) -> _Standing:
     """In use over the pods and reserved (unexpired), by resource: one query."""
-    in_use = (
-        select(literal(0).label("reserved"), QuotaUsage.resource, func.sum(QuotaUsage.in_use))
-        .where(QuotaUsage.project_id == project_id, QuotaUsage.service == service)
-        .group_by(QuotaUsage.resource)
-    )
-    reserved = (
-        select(literal(1), QuotaReservation.resource, func.sum(QuotaReservation.amount))
-        .where(
-            QuotaReservation.project_id == project_id,
-            QuotaReservation.service == service,
-            QuotaReservation.expires_at > now,
-        )
-        .group_by(QuotaReservation.resource)
-    )
-    totals: dict[str, list[int]] = {}
-    for is_reserved, name, total in (await session.execute(union_all(in_use, reserved))).all():
-        totals.setdefault(name, [0, 0])[int(is_reserved)] += int(total or 0)
-    return {name: Usage(*pair) for name, pair in totals.items()}
+    params = {"project_id": project_id, "service": service, "now": utcnow()}
+    return _Standing((await session.execute(statements.HELD, params)).all())
 
 
 async def _drop(session: AsyncConnection, reservation_uuid: str) -> None:
-    await session.execute(delete(QuotaReservation).where(QuotaReservation.uuid == reservation_uuid))
+    await session.execute(statements.DROP_RESERVATION, {"uuid": reservation_uuid})
 
 
 async def _add_usage(
@@ -289,15 +266,16 @@ async def _add_usage(
     pod_id: str,
     deltas: Mapping[str, int],
 ) -> None:
-    """Adds each delta to the pod's share (what grows in one statement); a share never goes
-    below zero (a delete of what a correction already took out)."""
+    """Adds each delta to the pod's share: what grows in one statement, what shrinks in
+    another; a share never goes below zero (a delete of what a correction already took
+    out)."""
     now = utcnow()
     grown = [
         {
             "project_id": project_id,
             "service": service,
-            "resource": name,
             "pod_id": pod_id,
+            "resource": name,
             "in_use": delta,
             "updated_at": now,
         }
@@ -305,20 +283,18 @@ async def _add_usage(
         if delta > 0
     ]
     if grown:
-        statement, inserted = _upsert(session, QuotaUsage, grown)
-        added = {"in_use": QuotaUsage.in_use + inserted.in_use, "updated_at": now}
-        keys = ["project_id", "service", "resource", "pod_id"]
-        await session.execute(_on_conflict(session, statement, keys, added))
-    for name, delta in deltas.items():
-        if delta < 0:
-            lowered = QuotaUsage.in_use + delta
-            await session.execute(
-                update(QuotaUsage)
-                .where(
-                    QuotaUsage.project_id == project_id,
-                    QuotaUsage.service == service,
-                    QuotaUsage.resource == name,
-                    QuotaUsage.pod_id == pod_id,
-                )
-                .values(in_use=case((lowered < 0, 0), else_=lowered), updated_at=now)
-            )
+        await session.execute(statements.add_usage(session.dialect.name), grown)
+    lowered = [
+        {
+            "of_project": project_id,
+            "of_service": service,
+            "of_pod": pod_id,
+            "of_resource": name,
+            "delta": delta,
+            "now": now,
+        }
+        for name, delta in deltas.items()
+        if delta < 0
+    ]
+    if lowered:
+        await session.execute(statements.LOWER_USAGE, lowered)

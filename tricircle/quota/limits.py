@@ -3,17 +3,17 @@ project's own limits, and by its user's (Nova's order)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from oslo_config import cfg
-from sqlalchemy import case, delete, literal, select, union_all
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tricircle.db.engine import Database
 from tricircle.quota.models import ANY_USER, QuotaClassLimit, QuotaLimit
 from tricircle.quota.resources import configured_defaults
-
-DEFAULT_CLASS = "default"
+from tricircle.quota.statements import DEFAULT_CLASS, LIMITS
 
 
 class LimitStore:
@@ -52,23 +52,18 @@ class LimitStore:
         user_id: str,
         names: Iterable[str],
     ) -> dict[str, int]:
-        """The limits that apply, read in one query: the default class's, then the
-        project's, then the user's, each over the one before."""
-        defaults = select(
-            literal(0).label("rank"), QuotaClassLimit.resource, QuotaClassLimit.hard_limit
-        ).where(QuotaClassLimit.class_name == DEFAULT_CLASS, QuotaClassLimit.service == service)
-        own = select(
-            case((QuotaLimit.user_id == ANY_USER, 1), else_=2),
-            QuotaLimit.resource,
-            QuotaLimit.hard_limit,
-        ).where(
-            QuotaLimit.project_id == project_id,
-            QuotaLimit.service == service,
-            QuotaLimit.user_id.in_({ANY_USER, user_id}),
-        )
+        """The limits that apply, read in one query."""
+        params = {"service": service, "project_id": project_id, "user_id": user_id}
+        return self.over_configured(service, names, (await session.execute(LIMITS, params)).all())
+
+    def over_configured(
+        self, service: str, names: Iterable[str], rows: Iterable[Sequence[Any]]
+    ) -> dict[str, int]:
+        """The configured limits, with the default class's, then the project's, then the
+        user's over them: `rows` of `LIMITS` (kind, resource, pod, limit)."""
         limits = self._configured(service, names)
-        for _rank, name, limit in sorted((await session.execute(union_all(defaults, own))).all()):
-            limits[name] = limit
+        for _kind, name, _pod, limit in sorted(rows, key=lambda row: row[0]):
+            limits[name] = int(limit)
         return limits
 
     async def set_project(
