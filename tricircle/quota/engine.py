@@ -136,11 +136,29 @@ class QuotaEngine:
             for name, each in reservation.per_unit.items()
             if name not in reservation.counted
         }
-        # no lock: what the project holds stays the same (reserved becomes in use, in one
-        # transaction, which a reservation's one query sees before or after, never between)
-        async with self.db.engine.begin() as session:
-            await _drop(session, reservation.uuid)
-            await _add_usage(session, reservation.service, reservation.project_id, pod_id, deltas)
+        # no lock: what the project holds stays the same (reserved becomes in use, at once,
+        # which a reservation's one query sees before or after, never between)
+        in_one = statements.commit_in_one(self.db.backend)
+        if in_one is None:
+            async with self.db.engine.begin() as session:
+                await _drop(session, reservation.uuid)
+                await _add_usage(
+                    session, reservation.service, reservation.project_id, pod_id, deltas
+                )
+        else:
+            grown = {name: delta for name, delta in deltas.items() if delta > 0}
+            async with self.db.engine.connect() as session:
+                await session.execution_options(isolation_level="AUTOCOMMIT")
+                params = {
+                    "uuid": reservation.uuid,
+                    "of_project": reservation.project_id,
+                    "of_service": reservation.service,
+                    "of_pod": pod_id,
+                    "now": utcnow(),
+                    "resources": list(grown),
+                    "amounts": list(grown.values()),
+                }
+                await session.execute(in_one, params)
         return bool(deltas) and pod_id not in reservation.landed
 
     async def release(self, reservation: Reservation) -> None:

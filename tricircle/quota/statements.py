@@ -9,6 +9,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    DateTime,
     Insert,
     String,
     bindparam,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from tricircle.quota.models import (
     ANY_USER,
@@ -160,3 +163,41 @@ def _on_conflict(dialect: str, statement: Any, keys: list[str], set_: dict) -> I
     if dialect == "mysql":
         return statement.on_duplicate_key_update(set_)
     return statement.on_conflict_do_update(index_elements=keys, set_=set_)
+
+
+def commit_in_one(dialect: str) -> Insert | None:
+    """Where the database takes a DELETE in a WITH (PostgreSQL), a reservation's commit in
+    one statement, atomic without a transaction around it: the reservation `uuid` dropped
+    and each of `resources` grown by its `amounts` in the pod's share (of_project,
+    of_service, of_pod, now). None elsewhere."""
+    return _COMMIT_IN_ONE if dialect == "postgresql" else None
+
+
+def _commit_in_one() -> Insert:
+    gone = delete(QuotaReservation).where(QuotaReservation.uuid == bindparam("uuid")).cte("gone")
+    grown = (
+        func.unnest(
+            bindparam("resources", type_=ARRAY(String)),
+            bindparam("amounts", type_=ARRAY(BigInteger)),
+        )
+        .table_valued("resource", "amount")
+        .render_derived(name="grown")
+    )
+    rows = select(
+        bindparam("of_project", type_=String),
+        bindparam("of_service", type_=String),
+        grown.c.resource,
+        bindparam("of_pod", type_=String),
+        grown.c.amount,
+        bindparam("now", type_=DateTime),
+    )
+    columns = ["project_id", "service", "resource", "pod_id", "in_use", "updated_at"]
+    statement = postgresql.insert(QuotaUsage).from_select(columns, rows).add_cte(gone)
+    added = {
+        "in_use": QuotaUsage.in_use + statement.excluded.in_use,
+        "updated_at": statement.excluded.updated_at,
+    }
+    return statement.on_conflict_do_update(index_elements=columns[:4], set_=added)
+
+
+_COMMIT_IN_ONE = _commit_in_one()
