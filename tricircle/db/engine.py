@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,6 +17,10 @@ from sqlalchemy.ext.asyncio import (
 
 # Operators write plain URLs; the gateway needs the asyncio driver of each backend.
 _ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql"}
+# A server connection that was in use this recently is handed out as it is; one that sat
+# longer in the pool is pinged first, and replaced if the server dropped it meanwhile.
+PING_AFTER_IDLE = 1.0
+_RETURNED_AT = "tricircle_returned_at"
 
 
 def async_url(url: str | URL) -> URL:
@@ -37,13 +43,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Pings a connection that sat in the pool `idle_seconds` or more before handing it
+    out; a failed ping makes the pool replace it. Unlike pool_pre_ping, a connection in
+    steady use goes without: the ping is a round trip (three on asyncpg: BEGIN, ';',
+    ROLLBACK) on every checkout, more than most of the gateway's transactions cost. A
+    connection that is not pinged and turns out dropped fails its one request, and the
+    error invalidates every connection the pool held before it."""
+    dialect = engine.sync_engine.dialect
+
+    def returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    def handed_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # a new connection has no time in the pool: it was made just now
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("dropped while idle in the pool") from exc
+
+    event.listen(engine.sync_engine.pool, "checkin", returned)
+    event.listen(engine.sync_engine.pool, "checkout", handed_out)
+
+
+def create_engine(
+    url: str | URL, *, ping_after_idle: float = PING_AFTER_IDLE, **kwargs: Any
+) -> AsyncEngine:
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(target, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(target, pool_pre_ping=True, pool_recycle=3600, **kwargs)
+    engine = create_async_engine(target, pool_recycle=3600, **kwargs)
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
 
 
 class Database:
