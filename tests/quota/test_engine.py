@@ -33,6 +33,18 @@ async def test_a_committed_create_is_in_use_in_its_pod(db: Database) -> None:
     assert (await engine.usage(COMPUTE, "other")) == {}
 
 
+async def test_a_commit_tells_the_projects_first_landing_in_a_pod(db: Database) -> None:
+    engine = engine_on(db)
+    assert await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-a")
+    assert not await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-a")
+    assert not await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-b", units=0)
+    assert await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-b")
+    # a share that went back to nothing: the pod has had the project's quotas since
+    await engine.change_usage(COMPUTE, "p", "pod-b", {"instances": -1, "cores": -2, "ram": -512})
+    assert not await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-b")
+    assert (await engine.usage(COMPUTE, "p"))["instances"] == Usage(in_use=3, reserved=0)
+
+
 async def test_the_limit_counts_what_is_used_and_reserved(db: Database) -> None:
     engine = engine_on(db, instances=3)
     await engine.commit(await engine.reserve(COMPUTE, "p", SERVER), "pod-a")

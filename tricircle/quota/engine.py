@@ -127,26 +127,19 @@ class QuotaEngine:
 
     async def commit(self, reservation: Reservation, pod_id: str, units: int | None = None) -> bool:
         """The pod took `units` (all that were reserved, by default): they are in use there
-        and the reservation goes, in one transaction. A reservation that expired meanwhile
-        is committed all the same: the pod holds what it made. True when the project had
-        no usage in that pod when it reserved (its first landing there)."""
+        and the reservation goes, at once. A reservation that expired meanwhile is
+        committed all the same: the pod holds what it made. True when the project had no
+        usage in that pod when it reserved and now has (its first landing there)."""
         taken = reservation.units if units is None else units
-        deltas = {
+        grown = {
             name: each * taken
             for name, each in reservation.per_unit.items()
-            if name not in reservation.counted
+            if name not in reservation.counted and each * taken > 0
         }
         # no lock: what the project holds stays the same (reserved becomes in use, at once,
         # which a reservation's one query sees before or after, never between)
         in_one = statements.commit_in_one(self.db.backend)
-        if in_one is None:
-            async with self.db.engine.begin() as session:
-                await _drop(session, reservation.uuid)
-                await _add_usage(
-                    session, reservation.service, reservation.project_id, pod_id, deltas
-                )
-        else:
-            grown = {name: delta for name, delta in deltas.items() if delta > 0}
+        if in_one is not None:
             async with self.db.engine.connect() as session:
                 await session.execution_options(isolation_level="AUTOCOMMIT")
                 params = {
@@ -159,7 +152,13 @@ class QuotaEngine:
                     "amounts": list(grown.values()),
                 }
                 await session.execute(in_one, params)
-        return bool(deltas) and pod_id not in reservation.landed
+        else:
+            async with self.db.engine.begin() as session:
+                await _drop(session, reservation.uuid)
+                await _add_usage(
+                    session, reservation.service, reservation.project_id, pod_id, grown
+                )
+        return bool(grown) and pod_id not in reservation.landed
 
     async def release(self, reservation: Reservation) -> None:
         async with self.db.engine.begin() as session:
