@@ -1,11 +1,16 @@
 """Reserve, commit, release: the arithmetic of one quota per project, in the top database.
 
-Every write to a project's usage or reservations first locks the project's row in
+Every reservation, change of usage and correction first locks the project's row in
 ``quota_projects`` (an upsert, which takes the row lock on PostgreSQL and MariaDB and the
 write lock on SQLite), so the check "in use + reserved + requested <= limit" and the
 reservation it allows are one step for every gateway process at once. The lock is each
 transaction's first statement: on MariaDB, whose REPEATABLE READ takes its snapshot at
 the first plain read, every read after it sees what the lock's previous holder committed.
+A reservation then reads the limits and what the project holds in one query.
+
+A commit takes no lock: what the project holds stays the same, reserved becoming in use
+at once (one statement on PostgreSQL, one transaction elsewhere, whose first statement is
+a write so that SQLite takes its write lock before anything is read).
 """
 
 from __future__ import annotations
@@ -131,13 +136,13 @@ class QuotaEngine:
         committed all the same: the pod holds what it made. True when the project had no
         usage in that pod when it reserved and now has (its first landing there)."""
         taken = reservation.units if units is None else units
+        # in the order of the names: concurrent commits take the rows' locks in one order
         grown = {
             name: each * taken
-            for name, each in reservation.per_unit.items()
+            for name, each in sorted(reservation.per_unit.items())
             if name not in reservation.counted and each * taken > 0
         }
-        # no lock: what the project holds stays the same (reserved becomes in use, at once,
-        # which a reservation's one query sees before or after, never between)
+        # no lock (see above): a reservation's one query sees it before or after, never between
         in_one = statements.commit_in_one(self.db.backend)
         if in_one is not None:
             async with self.db.engine.connect() as session:
