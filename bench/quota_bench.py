@@ -2,24 +2,27 @@
 
     .venv/bin/python bench/quota_bench.py --url postgresql://postgres@127.0.0.1:5432/postgres
 
-Creates a scratch database on the server (or an SQLite file) and migrates it. A reserved
-create does two things an unreserved one does not, both in the top database: the
-reservation before the forward and its commit after the pod's answer. The first part
-times that pair, one create at a time. The second runs `--clients` concurrent clients on
-one project whose instance limit is `--limit`, each reserving one instance, committing
-it, then deleting it: always at the limit's edge. It counts admissions per second and
-checks that no more than the limit were ever held at once.
+Creates a scratch database on the server (or an SQLite file) and migrates it, and runs on
+uvloop where it is installed, as the gateway does. A reserved create does two things an
+unreserved one does not, both in the top database: the reservation before the forward
+and its commit after the pod's answer. The first part times that pair, one create at a
+time, and counts the statements and COMMITs it sends. The second runs `--clients`
+concurrent clients on one project whose instance limit is `--limit`, each reserving one
+instance, committing it, then deleting it: always at the limit's edge. It counts
+admissions per second and checks that no more than the limit were ever held at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -58,15 +61,31 @@ async def empty_transactions(db: Database, samples: int) -> tuple[list[float], f
     return sorted(timings), (time.process_time() - cpu) / samples
 
 
-async def reserved_create(engine: QuotaEngine, samples: int) -> tuple[list[float], float, float]:
-    """Seconds of reserve + commit, one create at a time; with the statements sent and the
-    process's CPU seconds, per create (what the machine's load does not change)."""
-    statements = [0]
+class Sent:
+    """Statements and COMMITs sent through an engine while it is listened to."""
 
-    def counted(*_args: object) -> None:
-        statements[0] += 1
+    def __init__(self) -> None:
+        self.statements = self.commits = 0
 
-    event.listen(engine.db.engine.sync_engine, "before_cursor_execute", counted)
+    def statement(self, *_args: object) -> None:
+        self.statements += 1
+
+    def commit(self, *_args: object) -> None:
+        self.commits += 1
+
+    def listeners(self) -> list[tuple[str, Callable[..., None]]]:
+        return [("before_cursor_execute", self.statement), ("commit", self.commit)]
+
+
+async def reserved_create(
+    engine: QuotaEngine, samples: int
+) -> tuple[list[float], tuple[float, float], float]:
+    """Seconds of reserve + commit, one create at a time; with the statements and COMMITs
+    sent and the process's CPU seconds, per create (what the machine's load does not
+    change)."""
+    sent = Sent()
+    for name, listener in sent.listeners():
+        event.listen(engine.db.engine.sync_engine, name, listener)
     timings = []
     cpu = time.process_time()
     for _ in range(samples):
@@ -75,8 +94,9 @@ async def reserved_create(engine: QuotaEngine, samples: int) -> tuple[list[float
         await engine.commit(held, "pod-1")
         timings.append(time.perf_counter() - start)
     cpu = time.process_time() - cpu
-    event.remove(engine.db.engine.sync_engine, "before_cursor_execute", counted)
-    return sorted(timings), statements[0] / samples, cpu / samples
+    for name, listener in sent.listeners():
+        event.remove(engine.db.engine.sync_engine, name, listener)
+    return sorted(timings), (sent.statements / samples, sent.commits / samples), cpu / samples
 
 
 class Edge:
@@ -110,7 +130,7 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
         # a limit that is checked (not unlimited) and never reached
         far = _engine(db, 10**9)
         await reserved_create(far, 20)  # warm the pool
-        timings, statements, cpu = await reserved_create(far, args.samples)
+        timings, sent, cpu = await reserved_create(far, args.samples)
         baseline, baseline_cpu = await empty_transactions(db, args.samples)
         edge = Edge(_engine(db, args.limit), args.limit)
         start = time.monotonic()
@@ -127,7 +147,8 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
     print(
         f"reserved create adds: p50={1000 * statistics.median(timings):.2f} ms "
         f"p99={1000 * timings[int(0.99 * len(timings))]:.2f} ms (n={len(timings)}), "
-        f"{statements:.0f} statements and {1000 * cpu:.2f} ms of the process's CPU each"
+        f"each: statements {sent[0]:.0f}, COMMITs {sent[1]:.0f}, "
+        f"{1000 * cpu:.2f} ms of the process's CPU"
     )
     print(
         f"at the edge, {args.clients} clients, limit {args.limit}: "
@@ -137,9 +158,22 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
     )
 
 
+def _event_loop() -> str:
+    """The gateway's event loop (tricircle/gateway/serve.py): uvloop where it is installed."""
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        return "uvloop"
+    return "asyncio"
+
+
 def main(args: argparse.Namespace) -> None:
     backend = make_url(args.url).get_backend_name()
-    print(f"backend={backend} python={platform.python_version()} cpus={os.cpu_count()}")
+    print(
+        f"backend={backend} python={platform.python_version()} cpus={os.cpu_count()} "
+        f"loop={_event_loop()}"
+    )
     with scratch_database(args.url, prefix="tricircle_bench") as url:
         asyncio.run(_measure(url, args))
 
