@@ -187,7 +187,7 @@ class QuotaEngine:
         None while a reservation is open (its create may be counted by its pod and then
         committed: a correction now could count it twice, or not at all)."""
         async with self.db.engine.connect() as session:
-            if (await _held(session, service, project_id)).reserved:
+            if (await _held(session, service, project_id)).any_reserved():
                 return None
             return await _version(session, service, project_id)
 
@@ -205,7 +205,7 @@ class QuotaEngine:
         async with self.db.engine.begin() as session:
             await _lock(session, service, project_id)
             moved = await _version(session, service, project_id) != seen_version + 1
-            if moved or (await _held(session, service, project_id)).reserved:
+            if moved or (await _held(session, service, project_id)).any_reserved():
                 return False
             pod = {"project_id": project_id, "service": service, "pod_id": pod_id}
             await session.execute(statements.DROP_POD_USAGE, pod)
@@ -254,6 +254,9 @@ class _Standing:
 
     def held(self) -> dict[str, int]:
         return {name: usage.held for name, usage in self.usage().items()}
+
+    def any_reserved(self) -> bool:
+        return any(self.reserved.values())
 
     def usage(self) -> dict[str, Usage]:
         names = self.in_use.keys() | self.reserved.keys()
