@@ -17,11 +17,12 @@ SIM_GAPS: dict[str, str] = {}
 
 
 class Resources:
-    """Creates through one client and deletes what it made at the end, newest first."""
+    """Creates through one client and undoes what it made at the end, newest first."""
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
-        self.made: list[tuple[Client, str]] = []
+        # (client, method, path, body): a DELETE of what was made, or a PUT that detaches
+        self.made: list[tuple[Client, str, str, Any]] = []
 
     async def create(
         self, client: Client, kind: str, body: dict[str, Any], step: str | None = None
@@ -33,7 +34,8 @@ class Resources:
         if step:
             self.contract.step(step, reply)
         if reply.status == 201:
-            self.made.append((client, f"/v2.0/{kind}s/{reply.body[kind.replace('-', '_')]['id']}"))
+            made = reply.body[kind.replace("-", "_")]["id"]
+            self.made.append((client, "DELETE", f"/v2.0/{kind}s/{made}", None))
         return reply
 
     async def make(self, client: Client, kind: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -41,9 +43,13 @@ class Resources:
         assert reply.status == 201, reply
         return reply.body[kind.replace("-", "_")]
 
+    def undo(self, client: Client, method: str, path: str, body: Any = None) -> None:
+        """What the end undoes besides the creates: ``PUT .../remove_router_interface``."""
+        self.made.append((client, method, f"/v2.0{path}", body))
+
     async def cleanup(self) -> None:
-        for client, path in reversed(self.made):
-            await client.call("network", "DELETE", path)
+        for client, method, path, body in reversed(self.made):
+            await client.call("network", method, path, body)
 
 
 @contextlib.asynccontextmanager
@@ -513,4 +519,135 @@ async def test_network_quotas(
         assert reply.status == 204, reply
         reply = await call(contract, "shown again", demo, "GET", path)
         assert reply.body["quota"]["network"] == 100, reply
+    contract.verify(target.name)
+
+
+async def test_port_forwardings(
+    target: Target, admin: Client, demo: Client, contract: Contract
+) -> None:
+    """A floating IP's port forwardings, and how they and the floating IP exclude each
+    other's uses."""
+    async with resources(contract) as made:
+        external = {"name": unique("ext"), "router:external": True}
+        ext = (await made.make(admin, "network", external))["id"]
+        spec = {"network_id": ext, "cidr": "172.24.61.0/24", "ip_version": 4}
+        await made.make(admin, "subnet", spec)
+        net, sub = await network_with_subnet(made, demo, "10.52.0.0/24")
+        unrouted, _ = await network_with_subnet(made, demo, "10.53.0.0/24")
+        gateway = {"network_id": ext}
+        router = await made.make(
+            demo, "router", {"name": unique("router"), "external_gateway_info": gateway}
+        )
+        interface = f"/routers/{router['id']}/add_router_interface"
+        reply = await call(contract, "add interface", demo, "PUT", interface, {"subnet_id": sub})
+        assert reply.status == 200, reply
+        made.undo(demo, "PUT", interface.replace("add_", "remove_"), {"subnet_id": sub})
+        web = await made.make(demo, "port", {"network_id": net})
+        mail = await made.make(demo, "port", {"network_id": net})
+        lonely = await made.make(demo, "port", {"network_id": unrouted})
+        fip = await made.make(demo, "floatingip", {"floating_network_id": ext})
+        fip_path = f"/floatingips/{fip['id']}"
+        forwardings = f"{fip_path}/port_forwardings"
+        web_ip = web["fixed_ips"][0]["ip_address"]
+
+        def forwarding(port: dict[str, Any], ip: str, inside: int, outside: int, **more: Any):
+            body = {
+                "protocol": "tcp",
+                "internal_port_id": port["id"],
+                "internal_ip_address": ip,
+                "internal_port": inside,
+                "external_port": outside,
+                **more,
+            }
+            return {"port_forwarding": body}
+
+        reply = await call(
+            contract, "create", demo, "POST", forwardings,
+            forwarding(web, web_ip, 80, 8080, description="web"),
+        )  # fmt: skip
+        assert reply.status == 201, reply
+        pf = reply.body["port_forwarding"]
+        made.undo(demo, "DELETE", f"{forwardings}/{pf['id']}")
+        assert (pf["internal_port"], pf["external_port"], pf["description"]) == (80, 8080, "web")
+        reply = await call(contract, "shown in the floating ip", demo, "GET", fip_path)
+        shown = reply.body["floatingip"]
+        assert shown["router_id"] == router["id"], reply
+        assert [p["id"] for p in shown["port_forwardings"]] == [pf["id"]], reply
+        reply = await call(
+            contract, "same outside port", demo, "POST", forwardings,
+            forwarding(mail, mail["fixed_ips"][0]["ip_address"], 25, 8080),
+        )  # fmt: skip
+        assert reply.status == 400, reply
+        reply = await call(
+            contract, "address not on the port", demo, "POST", forwardings,
+            forwarding(mail, web_ip, 25, 2525),
+        )  # fmt: skip
+        assert reply.status == 400, reply
+        reply = await call(
+            contract, "unknown protocol", demo, "POST", forwardings,
+            forwarding(mail, mail["fixed_ips"][0]["ip_address"], 25, 2525, protocol="smtp"),
+        )  # fmt: skip
+        assert reply.status == 400, reply
+        reply = await call(
+            contract, "port out of range", demo, "POST", forwardings,
+            forwarding(mail, mail["fixed_ips"][0]["ip_address"], 25, 70000),
+        )  # fmt: skip
+        assert reply.status == 400, reply
+        reply = await call(
+            contract, "unrouted port", demo, "POST", forwardings,
+            forwarding(lonely, lonely["fixed_ips"][0]["ip_address"], 25, 2525),
+        )  # fmt: skip
+        assert reply.status == 400, reply
+        reply = await call(contract, "no body", demo, "POST", forwardings, {"protocol": "tcp"})
+        assert reply.status == 400, reply
+        reply = await call(
+            contract, "second", demo, "POST", forwardings,
+            forwarding(mail, mail["fixed_ips"][0]["ip_address"], 25, 2525),
+        )  # fmt: skip
+        assert reply.status == 201, reply
+        second = reply.body["port_forwarding"]["id"]
+        made.undo(demo, "DELETE", f"{forwardings}/{second}")
+        reply = await call(contract, "list", demo, "GET", forwardings)
+        assert sorted(p["external_port"] for p in reply.body["port_forwardings"]) == [2525, 8080]
+        reply = await call(contract, "filtered", demo, "GET", f"{forwardings}?external_port=2525")
+        assert [p["id"] for p in reply.body["port_forwardings"]] == [second], reply
+        reply = await call(contract, "show", demo, "GET", f"{forwardings}/{pf['id']}")
+        assert reply.body["port_forwarding"]["internal_port_id"] == web["id"], reply
+        moved = {"port_forwarding": {"internal_port": 8000}}
+        reply = await call(contract, "update", demo, "PUT", f"{forwardings}/{pf['id']}", moved)
+        assert reply.body["port_forwarding"]["internal_port"] == 8000, reply
+        associate = {"floatingip": {"port_id": web["id"]}}
+        reply = await call(contract, "associate it", demo, "PUT", fip_path, associate)
+        assert reply.status == 409, reply
+        spare = await made.make(demo, "port", {"network_id": net})
+        spare_ip = spare["fixed_ips"][0]["ip_address"]
+        other = await made.make(
+            demo, "floatingip", {"floating_network_id": ext, "port_id": spare["id"]}
+        )
+        theirs = f"/floatingips/{other['id']}/port_forwardings"
+        reply = await call(
+            contract, "on an associated floating ip", demo, "POST", theirs,
+            forwarding(web, web_ip, 22, 2222),
+        )  # fmt: skip
+        assert reply.status == 409, reply
+        reply = await call(
+            contract, "port with a floating ip", demo, "POST", forwardings,
+            forwarding(spare, spare_ip, 22, 2222),
+        )  # fmt: skip
+        assert reply.status == 409, reply
+        reply = await call(contract, "delete", demo, "DELETE", f"{forwardings}/{second}")
+        assert reply.status == 204, reply
+        reply = await call(contract, "deleted", demo, "GET", f"{forwardings}/{second}")
+        assert reply.status == 404, reply
+        unknown = f"/floatingips/{uuid.uuid4()}/port_forwardings"
+        reply = await call(contract, "unknown floating ip", demo, "GET", unknown)
+        assert reply.status == 404, reply
+        reply = await call(contract, "delete the floating ip", demo, "DELETE", fip_path)
+        assert reply.status == 409, reply
+        reply = await call(contract, "delete its port", demo, "DELETE", f"/ports/{web['id']}")
+        assert reply.status == 204, reply
+        reply = await call(contract, "gone with it", demo, "GET", f"{forwardings}/{pf['id']}")
+        assert reply.status == 404, reply
+        reply = await call(contract, "floating ip freed", demo, "GET", fip_path)
+        assert (reply.body["floatingip"]["port_forwardings"], reply.body["floatingip"]["router_id"]) == ([], None), reply
     contract.verify(target.name)

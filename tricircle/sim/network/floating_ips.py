@@ -9,7 +9,8 @@ from tricircle.sim.http import Context, SimError, new_id
 from tricircle.sim.network.attributes import FLOATING_IP
 from tricircle.sim.network.collection import Collection, owner, require
 from tricircle.sim.network.errors import not_found
-from tricircle.sim.network.routers import router_subnets
+from tricircle.sim.network.port_forwardings import in_use, shown_in_floatingip
+from tricircle.sim.network.routers import router_between
 from tricircle.sim.network.standard import stamp
 from tricircle.sim.network.store import NetworkState
 
@@ -102,7 +103,7 @@ def _associate(
                 f"{other['floating_network_id']}.",
                 kind="FloatingIPPortAlreadyAssociated",
             )
-    router = _router_between(state, fip["floating_network_id"], fixed["subnet_id"])
+    router = router_between(state, fip["floating_network_id"], fixed["subnet_id"])
     if router is None:
         raise SimError(
             404,
@@ -116,21 +117,13 @@ def _associate(
     )
 
 
-def _router_between(state: NetworkState, network_id: str, subnet_id: str) -> str | None:
-    """A router with its gateway on the external network and an interface on the subnet."""
-    for router in state.routers.values():
-        gateway = router["external_gateway_info"]
-        on_network = gateway is not None and gateway["network_id"] == network_id
-        if on_network and subnet_id in router_subnets(state, router):
-            return router["id"]
-    return None
-
-
 def _update(state: NetworkState, context: Context, fip: dict[str, Any], spec: dict) -> None:
     if "description" in spec:
         fip["description"] = spec["description"]
     if "port_id" not in spec:
         return
+    if spec["port_id"] is not None and state.forwardings_of(fip["id"]):
+        raise in_use(fip)
     if spec["port_id"] is None:
         fip.update({"port_id": None, "fixed_ip_address": None, "router_id": None})
     else:
@@ -138,6 +131,8 @@ def _update(state: NetworkState, context: Context, fip: dict[str, Any], spec: di
 
 
 def _delete(state: NetworkState, context: Context, fip: dict[str, Any]) -> None:
+    if state.forwardings_of(fip["id"]):
+        raise in_use(fip)
     state.delete_floatingip(fip["id"])
 
 
@@ -146,7 +141,8 @@ def _present(
 ) -> dict[str, Any]:
     port = state.ports.get(fip["port_id"] or "")
     details = {k: port[k] for k in PORT_DETAILS} if port else None
-    return {**fip, "port_details": details}
+    forwardings = shown_in_floatingip(state, fip["id"])
+    return {**fip, "port_details": details, "port_forwardings": forwardings}
 
 
 FLOATING_IPS = Collection(

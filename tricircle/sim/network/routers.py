@@ -345,3 +345,13 @@ def add_interface_routes(router: web.UrlDispatcher) -> None:
     base = "/network/v2.0/routers/{id}"
     router.add_put(base + "/add_router_interface", add_interface)
     router.add_put(base + "/remove_router_interface", remove_interface)
+
+
+def router_between(state: NetworkState, network_id: str, subnet_id: str) -> str | None:
+    """A router with its gateway on the external network and an interface on the subnet."""
+    for router in state.routers.values():
+        gateway = router["external_gateway_info"]
+        on_network = gateway is not None and gateway["network_id"] == network_id
+        if on_network and subnet_id in router_subnets(state, router):
+            return router["id"]
+    return None

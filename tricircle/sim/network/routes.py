@@ -8,6 +8,7 @@ from tricircle.sim.http import base_url, json_response, public
 from tricircle.sim.network.errors import render_neutron_error
 from tricircle.sim.network.floating_ips import FLOATING_IPS
 from tricircle.sim.network.networks import NETWORKS
+from tricircle.sim.network.port_forwardings import add_forwarding_routes
 from tricircle.sim.network.ports import PORTS
 from tricircle.sim.network.quotas import add_quota_routes
 from tricircle.sim.network.routers import ROUTERS, add_interface_routes
@@ -28,7 +29,10 @@ TAGGED = (NETWORKS, SUBNETS, PORTS, SECURITY_GROUPS, ROUTERS, FLOATING_IPS)
 EXTENSIONS = (
     "allowed-address-pairs", "auto-allocated-topology", "availability_zone", "binding",
     "empty-string-filtering", "ext-gw-mode", "external-net", "extra_dhcp_opt", "extraroute",
-    "filter-validation", "fip-port-details", "ip-substring-filtering", "l3-ha", "dvr",
+    "expose-port-forwarding-in-fip", "filter-validation", "fip-port-details",
+    "floating-ip-port-forwarding", "floating-ip-port-forwarding-description",
+    "floating-ip-port-forwarding-detail", "floating-ip-port-forwarding-port-ranges",
+    "ip-substring-filtering", "l3-ha", "dvr",
     "net-mtu", "net-mtu-writable", "network_availability_zone", "pagination", "port-security",
     "project-id", "provider", "qinq", "quotas", "revision-if-match", "router",
     "subnet_allocation",
@@ -97,6 +101,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     for collection in COLLECTIONS:
         collection.add_routes(router)
     add_interface_routes(router)
+    add_forwarding_routes(router)
     add_quota_routes(router)
     for collection in TAGGED:
         add_tag_routes(router, collection)

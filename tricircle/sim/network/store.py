@@ -40,6 +40,7 @@ class NetworkState:
     router_ports: dict[str, set[str]] = field(default_factory=dict)  # router -> interfaces
     gateway_ports: dict[str, str] = field(default_factory=dict)  # router -> its gateway port
     floatingip_ports: dict[str, str] = field(default_factory=dict)  # floating IP -> its port
+    port_forwardings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def security_groups(self) -> dict[str, dict[str, Any]]:
@@ -295,10 +296,22 @@ class NetworkState:
         self.macs[port["network_id"]].discard(port["mac_address"])
         self.groups.use(port_id, [])
         self.release(port["fixed_ips"])
+        for pf in list(self.port_forwardings.values()):
+            if pf["internal_port_id"] == port_id:  # a forwarding goes with its port
+                self.remove_port_forwarding(pf["id"])
         for fip in self.floatingips.values():
             if fip["port_id"] == port_id:
                 fip.update({"port_id": None, "fixed_ip_address": None, "router_id": None})
                 fip["status"] = "DOWN"
+
+    def forwardings_of(self, fip_id: str) -> list[dict[str, Any]]:
+        return [pf for pf in self.port_forwardings.values() if pf["floatingip_id"] == fip_id]
+
+    def remove_port_forwarding(self, pf_id: str) -> None:
+        """The forwarding goes; a floating IP left without any is off its router."""
+        fip_id = self.port_forwardings.pop(pf_id)["floatingip_id"]
+        if fip_id in self.floatingips and not self.forwardings_of(fip_id):
+            self.floatingips[fip_id]["router_id"] = None
 
     def delete_floatingip(self, fip_id: str) -> None:
         """The floating IP and the port that holds its address."""
