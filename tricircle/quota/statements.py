@@ -80,8 +80,10 @@ _OWN_LIMITS = select(
 # each pod's share, so that the reservation knows the pods the project is in already
 _IN_USE = (
     select(_kind(Kind.IN_USE), QuotaUsage.resource, QuotaUsage.pod_id, func.sum(QuotaUsage.in_use))
-    .where(QuotaUsage.project_id == bindparam("project_id"))
-    .where(QuotaUsage.service == bindparam("service"))
+    .where(
+        QuotaUsage.project_id == bindparam("project_id"),
+        QuotaUsage.service == bindparam("service"),
+    )
     .group_by(QuotaUsage.resource, QuotaUsage.pod_id)
 )
 _RESERVED = (
