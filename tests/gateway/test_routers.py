@@ -10,7 +10,14 @@ import pytest
 
 from tests.gateway.conftest import GatewayFactory
 from tests.gateway.harness import Client, Gateway
-from tests.gateway.test_networks import boot, central_port, make_network, pod_list, server_pod
+from tests.gateway.test_networks import (
+    boot,
+    central_port,
+    make_network,
+    pod_list,
+    pod_neutron,
+    server_pod,
+)
 from tests.jobs.helpers import eventually
 from tricircle.gateway.network import NEUTRONS
 from tricircle.network.sync import NetworkSync
@@ -221,3 +228,107 @@ async def test_the_routers_own_routes_and_their_repair(gateway: Gateway, demo: C
     pod.network.routers[bottom["id"]]["routes"] = []  # lost in the pod
     await NetworkSync(gateway.services.db, gateway.app[NEUTRONS]).reconcile(grace=3600)
     assert own in (await bottom_router(gateway, pod_a, r1))["routes"]
+
+
+async def bottom_forwardings(gateway: Gateway, pod: str, address: str) -> list[dict] | None:
+    """The forwardings of the pod's copy of the floating IP at `address` (None: no copy)."""
+    found = await pod_list(gateway, pod, "floatingips", floating_ip_address=address)
+    if not found:
+        return None
+    neutron = await pod_neutron(gateway, pod)
+    reply = await neutron.get(f"/v2.0/floatingips/{found[0]['id']}/port_forwardings")
+    assert reply.status == 200, reply.body
+    return reply.body["port_forwardings"]
+
+
+async def test_port_forwardings_reach_servers_in_both_pods(gateway: Gateway, demo: Client) -> None:
+    admin = await gateway.client("admin")
+    ext = await external_network(admin)
+    net1, sub1 = await make_network(demo, "net1", "10.0.1.0/24")
+    net2, sub2 = await make_network(demo, "net2", "10.0.2.0/24")
+    vm1 = await boot(demo, "vm1", "az1", [{"uuid": net1["id"]}])
+    vm2 = await boot(demo, "vm2", "az2", [{"uuid": net2["id"]}])
+    assert (await server_pod(gateway, vm1["id"]), await server_pod(gateway, vm2["id"])) == (
+        "pod1",
+        "pod2",
+    )
+    gateway_info = {"external_gateway_info": {"network_id": ext["id"]}}
+    reply = await demo.post(f"{NET}/routers", {"router": {"name": "r1", **gateway_info}})
+    r1 = reply.body["router"]["id"]
+    await router_interface(demo, r1, "add", sub1["id"])
+    await router_interface(demo, r1, "add", sub2["id"])
+    reply = await demo.post(
+        f"{NET}/floatingips", {"floatingip": {"floating_network_id": ext["id"]}}
+    )
+    fip = reply.body["floatingip"]
+    address, forwardings = (
+        fip["floating_ip_address"],
+        f"{NET}/floatingips/{fip['id']}/port_forwardings",
+    )
+    ports = {vm["id"]: await central_port(demo, vm["id"]) for vm in (vm1, vm2)}
+    made = {}
+    for outside, vm in ((2201, vm1), (2202, vm2)):
+        port = ports[vm["id"]]
+        body = {
+            "protocol": "tcp",
+            "internal_port_id": port["id"],
+            "internal_ip_address": port["fixed_ips"][0]["ip_address"],
+            "internal_port": 22,
+            "external_port": outside,
+        }
+        reply = await demo.post(forwardings, {"port_forwarding": body})
+        assert reply.status == 201, reply.body
+        made[outside] = reply.body["port_forwarding"]
+
+    async def pod1_macs() -> dict[int, str]:
+        """outside port -> the MAC of the pod1 port it forwards to."""
+        found = await bottom_forwardings(gateway, "pod1", address) or []
+        macs = {}
+        for forwarding in found:
+            [port] = await pod_list(gateway, "pod1", "ports", id=forwarding["internal_port_id"])
+            macs[forwarding["external_port"]] = port["mac_address"]
+        return macs
+
+    wanted = {2201: ports[vm1["id"]]["mac_address"], 2202: ports[vm2["id"]]["mac_address"]}
+
+    async def forwarded() -> bool:
+        return await pod1_macs() == wanted
+
+    # vm1 through its own port in pod1; vm2 through a shadow of its port there
+    await eventually(forwarded)
+    [own] = await pod_list(gateway, "pod1", "ports", mac_address=wanted[2201])
+    assert own["device_id"] == vm1["id"]
+
+    # a change of the inside port follows; a port for the forwarding floating IP is refused
+    path = f"{forwardings}/{made[2202]['id']}"
+    reply = await demo.put(path, {"port_forwarding": {"internal_port": 2222}})
+    assert reply.status == 200, reply.body
+
+    async def moved() -> bool:
+        found = await bottom_forwardings(gateway, "pod1", address) or []
+        return {f["external_port"]: f["internal_port"] for f in found} == {2201: 22, 2202: 2222}
+
+    await eventually(moved)
+    associate = {"floatingip": {"port_id": ports[vm1["id"]]["id"]}}
+    reply = await demo.put(f"{NET}/floatingips/{fip['id']}", associate)
+    assert (reply.status, reply.body["NeutronError"]["type"]) == (409, "FipInUseByPortForwarding")
+
+    # vm2's forwarding goes, and with it vm2's shadow in pod1; vm1's own port stays
+    assert (await demo.delete(path)).status == 204
+
+    async def shadow_gone() -> bool:
+        return await pod1_macs() == {2201: wanted[2201]} and not await pod_list(
+            gateway, "pod1", "ports", mac_address=wanted[2202]
+        )
+
+    await eventually(shadow_gone)
+    assert await pod_list(gateway, "pod1", "ports", mac_address=wanted[2201])
+
+    # the last forwarding and the floating IP go: nothing of them is left in pod1
+    assert (await demo.delete(f"{forwardings}/{made[2201]['id']}")).status == 204
+    assert (await demo.delete(f"{NET}/floatingips/{fip['id']}")).status == 204
+
+    async def no_floating_ip() -> bool:
+        return await bottom_forwardings(gateway, "pod1", address) is None
+
+    await eventually(no_floating_ip)

@@ -1,8 +1,8 @@
 """A central router realised in the pods: one bottom router per pod its networks reach,
 joined through the tenant's bridge network, north-south through the pod of its external
-network, floating IPs where that network is.
+network.
 
-Everything here is convergence: read the central router (or floating IP) as it is now,
+Everything here is convergence: read the central router as it is now,
 compute what each pod must hold, change only what differs. A job runs it after every
 change that matters, and the reconciler again later, so an interrupted run is finished
 by the next one.
@@ -17,9 +17,7 @@ by the next one.
   extra routes send each subnet that is not in a pod to a pod where it is.
 - The router's external gateway is set in the pod that realises its external network;
   the other pods route 0.0.0.0/0 through the bridge to it.
-- A floating IP lives in that pod too, on a copy of the central one (same address). A
-  server in another pod gets a shadow there: a copy of its port, unbound, on a copy of
-  its network, which reaches it over the network's one broadcast domain.
+- Floating IPs live in that pod too (tricircle.network.floatingips).
 """
 
 from __future__ import annotations
@@ -34,8 +32,7 @@ from tricircle.pods.directory import PodInfo
 
 LOG = logging.getLogger(__name__)
 
-ROUTER, FLOATINGIP = "router", "floatingip"
-SHADOW = "shadow_port"  # a floating IP's copy of a port whose server runs in another pod
+ROUTER = "router"
 INTERFACE = "network:router_interface"
 BRIDGE_POOL = "tricircle-bridge"
 _ANYWHERE = "0.0.0.0/0"
@@ -326,82 +323,6 @@ class Routers:
                 await self.neutrons.central_call("DELETE", f"/v2.0/ports/{port['id']}")
         entry = await self.neutrons.routing.in_pod(ROUTER, router_id, pod_id)
         if entry is not None:
-            await self.neutrons.routing.remove(entry.id)
-
-    # -- floating IPs --
-
-    async def converge_floatingip(self, fip_id: str) -> dict[str, Any]:
-        fip = await self.neutrons.central_get("floatingips", fip_id)
-        entries = await self.neutrons.routing.find(FLOATINGIP, fip_id)
-        if fip is None:
-            await self._drop_shadow(fip_id, keep=None)
-            for entry in entries:
-                pod = await self.neutrons.directory.get(entry.pod_id)
-                if pod is not None and entry.bottom_id:
-                    await self.neutrons.pod_delete(pod, FLOATINGIP, entry.bottom_id)
-                await self.neutrons.routing.remove(entry.id)
-            return {"removed": len(entries)}
-        external = await self.neutrons.central_get("networks", fip["floating_network_id"])
-        pod = await self.gateway_pod(external) if external else None
-        if pod is None:
-            return {"placed": False}
-        for entry in entries:  # the external network moved to another pod
-            if entry.pod_id != pod.id:
-                other = await self.neutrons.directory.get(entry.pod_id)
-                if other is not None and entry.bottom_id:
-                    await self.neutrons.pod_delete(other, FLOATINGIP, entry.bottom_id)
-                await self.neutrons.routing.remove(entry.id)
-        bottom_port = None
-        if fip.get("port_id"):
-            port = await self.neutrons.central_get("ports", fip["port_id"])
-            if port is not None:
-                # in the server's pod it is its own port; elsewhere a shadow of it
-                copies = await self.neutrons.routing.find(PORT, port["id"])
-                shadow = any(e.pod_id != pod.id for e in copies) and not any(
-                    e.pod_id == pod.id for e in copies
-                )
-                bottom_port = await self.bottom.port(pod, port)
-                if shadow:
-                    await self.neutrons.routing.add(
-                        fip["project_id"], SHADOW, fip_id, pod.id, bottom_port
-                    )
-                if fip.get("router_id"):
-                    await self.converge(fip["router_id"])
-        await self._drop_shadow(fip_id, keep=bottom_port)
-        bottom_net = await self.bottom.network(pod, external)
-        for subnet_id in external.get("subnets", []):
-            subnet = await self.neutrons.central_get("subnets", subnet_id)
-            if subnet is not None:
-                await self.bottom.subnet(pod, subnet, bottom_net)
-        found = await self.neutrons.pod_list(
-            pod,
-            "floatingips",
-            {"floating_network_id": bottom_net, "floating_ip_address": fip["floating_ip_address"]},
-        )
-        if found:
-            bottom_id = found[0]["id"]
-            if found[0].get("port_id") != bottom_port:
-                await self.neutrons.pod_update(pod, FLOATINGIP, bottom_id, {"port_id": bottom_port})
-        else:
-            body = {
-                "floating_network_id": bottom_net,
-                "floating_ip_address": fip["floating_ip_address"],
-                "project_id": fip["project_id"],
-                "port_id": bottom_port,
-            }
-            bottom_id = await self.neutrons.pod_create(pod, FLOATINGIP, body)
-        await self.neutrons.routing.add(fip["project_id"], FLOATINGIP, fip_id, pod.id, bottom_id)
-        return {"placed": True, "associated": bottom_port is not None}
-
-    async def _drop_shadow(self, fip_id: str, keep: str | None) -> None:
-        """The shadow a floating IP no longer points at goes."""
-        for entry in await self.neutrons.routing.find(SHADOW, fip_id):
-            if entry.bottom_id == keep:
-                continue
-            pod = await self.neutrons.directory.get(entry.pod_id)
-            if pod is not None and entry.bottom_id:
-                await self.neutrons.pod_delete(pod, PORT, entry.bottom_id)
-                await self.neutrons.routing.forget_copies(PORT, pod.id, [entry.bottom_id])
             await self.neutrons.routing.remove(entry.id)
 
 

@@ -26,8 +26,9 @@ from tricircle.network.bottom import (
     Bottom,
     dhcp_port_name,
 )
+from tricircle.network.floatingips import FLOATINGIP, SHADOW, FloatingIps
 from tricircle.network.neutrons import NeutronRefused, Neutrons
-from tricircle.network.routers import FLOATINGIP, ROUTER, Routers
+from tricircle.network.routers import ROUTER, Routers
 from tricircle.pods.client import PodUnavailable
 from tricircle.pods.directory import PodInfo
 
@@ -74,6 +75,7 @@ class NetworkSync:
         self.neutrons = neutrons
         self.bottom = Bottom(neutrons)
         self.routers = Routers(neutrons)
+        self.floatingips = FloatingIps(neutrons, self.routers)
 
     async def converge(self, kind: str, central_id: str) -> dict[str, Any]:
         entries = await self.neutrons.routing.find(kind, central_id)
@@ -149,7 +151,7 @@ class NetworkSync:
         """Every copy converged again (a rule removed in a pod comes back, a subnet changed
         in a pod is put back), then the copies that no port needs any more removed."""
         passes = [(k, partial(self.converge, k)) for k in (SECURITY_GROUP, PORT, SUBNET, NETWORK)]
-        passes += [(ROUTER, self.routers.converge), (FLOATINGIP, self.routers.converge_floatingip)]
+        passes += [(ROUTER, self.routers.converge), (FLOATINGIP, self.floatingips.converge)]
         converged = 0
         for kind, realise in passes:
             for central_id in await self.neutrons.routing.distinct_top_ids(kind):
@@ -218,6 +220,8 @@ class NetworkSync:
                     await self._unplugged(pod, entry.bottom_id, server_id)
                     await self.neutrons.pod_delete(pod, PORT, entry.bottom_id)
                 await self.neutrons.routing.remove(entry.id)
+            for shadow in await self.neutrons.routing.find(SHADOW, port_id):  # went with it
+                await self.neutrons.routing.remove(shadow.id)
             port = await self.neutrons.central_get("ports", port_id)
             if port is None:
                 continue
@@ -279,7 +283,7 @@ def register(registry: Registry, sync: NetworkSync, *, interval: float, grace: f
         return await guarded(sync.routers.converge(ctx.job.resource_id))
 
     async def floatingip(ctx: JobContext) -> dict[str, Any]:
-        return await guarded(sync.routers.converge_floatingip(ctx.job.resource_id))
+        return await guarded(sync.floatingips.converge(ctx.job.resource_id))
 
     registry.register(ROUTER_SYNC, router)
     registry.register(FLOATINGIP_SYNC, floatingip)

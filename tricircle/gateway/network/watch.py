@@ -14,8 +14,9 @@ import msgspec
 from aiohttp import web
 
 from tricircle.network.bottom import NETWORK, PORT, SECURITY_GROUP, SUBNET
+from tricircle.network.floatingips import FLOATINGIP
 from tricircle.network.neutrons import Neutrons
-from tricircle.network.routers import FLOATINGIP, ROUTER
+from tricircle.network.routers import ROUTER
 from tricircle.network.sync import request_members, request_sync
 from tricircle.openstack_errors import neutron_error
 from tricircle.web.services import context_of, services_of
@@ -36,6 +37,7 @@ _ROUTER_ACTIONS = (
     "remove_extraroutes",
 )
 _RULES = "security-group-rules"
+_FORWARDINGS = "port_forwardings"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ def write_of(method: str, path: str) -> Write | None:
     collection = parts[1]
     if len(parts) == 4 and collection == "routers" and parts[3] in _ROUTER_ACTIONS:
         return Write(method, collection, parts[2])
+    if len(parts) in (4, 5) and collection == "floatingips" and parts[3] == _FORWARDINGS:
+        return Write(method, collection, parts[2])  # the floating IP converges
     if len(parts) > 3 or (collection not in _KINDS and collection != _RULES):
         return None
     return Write(method, collection, parts[2] if len(parts) == 3 else None)
