@@ -49,6 +49,15 @@ phase() { # append how long the phase that just ended took to timings.txt
 }
 echo "=== up.sh $(date -Is)" >>"$RC_HOME/timings.txt"
 
+# Services run with the configs rendered when they started: a tier started from other
+# templates (an older checkout's) is stopped first, so every service runs with these.
+TEMPLATES_SHA=$(cat "$HERE"/templates/* | sha256sum | cut -d' ' -f1)
+if [[ -s $RC_HOME/templates.sha && $(cat "$RC_HOME/templates.sha") != "$TEMPLATES_SHA" ]]; then
+    log "the templates changed since the tier started: restarting it"
+    bash "$HERE/down.sh" >/dev/null
+fi
+echo "$TEMPLATES_SHA" >"$RC_HOME/templates.sha"
+
 # render TEMPLATE OUT [VAR=value ...]: replace @VAR@ from the environment; @KSA@ is the
 # keystoneauth client block; with RC_APPEND=FILE that template is appended first.
 render() {
