@@ -1,6 +1,7 @@
 """A router across both real regions, with the real central Neutron behind the gateway:
 a bottom router in each pod joined by the bridge network, north-south through the pod of
-the external network, floating IPs on servers in both, and nothing left afterwards."""
+the external network, floating IPs on servers in both, a port forwarding to the server in
+the other region, and nothing left afterwards."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ pytestmark = pytest.mark.realcloud
 async def router_in(pod: Any, router_id: str) -> dict[str, Any] | None:
     found = await listed(pod, "routers", f"description={router_id}")
     return found[0] if found else None
+
+
+async def forwardings_of(client: Any, fip_id: str) -> list[dict[str, Any]]:
+    reply = await client.call("network", "GET", f"/v2.0/floatingips/{fip_id}/port_forwardings")
+    assert reply.status == 200, reply
+    return reply.body["port_forwardings"]
 
 
 async def test_a_router_across_both_regions(top: Top) -> None:  # noqa: F811
@@ -110,6 +117,7 @@ async def test_a_router_across_both_regions(top: Top) -> None:  # noqa: F811
         reply = await top.demo.call("network", "DELETE", f"/v2.0/floatingips/{fips[1]['id']}")
         assert reply.status == 204, reply
         fips.pop()
+        await forward_to_region_two(top, ext, servers[1], fips, addresses)
         reply = await top.demo.call(
             "network",
             "PUT",
@@ -124,7 +132,12 @@ async def test_a_router_across_both_regions(top: Top) -> None:  # noqa: F811
         await eventually(region_two_unwired, "region two's bottom router gone")
     finally:
         for fip in fips:
-            await top.demo.call("network", "DELETE", f"/v2.0/floatingips/{fip['id']}")
+            path = f"/v2.0/floatingips/{fip['id']}"
+            for forwarding in await forwardings_of(top.demo, fip["id"]):
+                await top.demo.call(
+                    "network", "DELETE", f"{path}/port_forwardings/{forwarding['id']}"
+                )
+            await top.demo.call("network", "DELETE", path)
         for server in servers:
             await top.demo.call("compute", "DELETE", f"/servers/{server['id']}")
         for server in servers:
@@ -163,3 +176,55 @@ async def test_a_router_across_both_regions(top: Top) -> None:  # noqa: F811
         return True
 
     await eventually(nothing_left, "no router part left in any region")
+
+
+async def forward_to_region_two(
+    top: Top,  # noqa: F811
+    ext: dict[str, Any],
+    server: dict[str, Any],
+    fips: list,
+    addresses: list,
+) -> None:
+    """A floating IP forwarding to the server in region two: realised in region one (the
+    external network's) through a shadow of the server's port, which goes with the
+    forwarding."""
+    pod1 = next(iter(top.pods.values()))
+    fip = await created(top.demo, "floatingips", "floatingip", {"floating_network_id": ext["id"]})
+    fips.append(fip)
+    addresses.append(fip["floating_ip_address"])
+    [port] = await listed(top.demo, "ports", f"device_id={server['id']}")
+    body = {
+        "protocol": "tcp",
+        "internal_port_id": port["id"],
+        "internal_ip_address": port["fixed_ips"][0]["ip_address"],
+        "internal_port": 22,
+        "external_port": 2202,
+    }
+    path = f"/v2.0/floatingips/{fip['id']}/port_forwardings"
+    reply = await top.demo.call("network", "POST", path, {"port_forwarding": body})
+    assert reply.status == 201, reply
+    forwarding = reply.body["port_forwarding"]
+
+    async def forwarded() -> bool:
+        copies = await listed(
+            pod1, "floatingips", f"floating_ip_address={fip['floating_ip_address']}"
+        )
+        if not copies:
+            return False
+        found = await forwardings_of(pod1, copies[0]["id"])
+        if [(f["external_port"], f["internal_port"]) for f in found] != [(2202, 22)]:
+            return False
+        [shadow] = await listed(pod1, "ports", f"id={found[0]['internal_port_id']}")
+        return shadow["mac_address"] == port["mac_address"] and not shadow["device_id"]
+
+    await eventually(forwarded, "the forwarding in region one, to a shadow of the port")
+    reply = await top.demo.call("network", "DELETE", f"{path}/{forwarding['id']}")
+    assert reply.status == 204, reply
+
+    async def shadow_gone() -> bool:
+        return not await listed(pod1, "ports", f"mac_address={port['mac_address']}")
+
+    await eventually(shadow_gone, "the shadow of the port gone from region one")
+    reply = await top.demo.call("network", "DELETE", f"/v2.0/floatingips/{fip['id']}")
+    assert reply.status == 204, reply
+    fips.remove(fip)
