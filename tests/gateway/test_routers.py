@@ -61,13 +61,20 @@ async def router_interface(demo: Client, router: str, action: str, subnet: str) 
     assert reply.status == 200, reply.body
 
 
-async def test_a_router_across_two_pods(gateway: Gateway, demo: Client) -> None:
-    admin = await gateway.client("admin")
-    ext = await external_network(admin)
+async def two_servers_and_an_external_network(
+    gateway: Gateway, demo: Client
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """ext (its pod: pod1), net1's subnet with vm1 in az1, net2's with vm2 in az2."""
+    ext = await external_network(await gateway.client("admin"))
     net1, sub1 = await make_network(demo, "net1", "10.0.1.0/24")
     net2, sub2 = await make_network(demo, "net2", "10.0.2.0/24")
     vm1 = await boot(demo, "vm1", "az1", [{"uuid": net1["id"]}])
     vm2 = await boot(demo, "vm2", "az2", [{"uuid": net2["id"]}])
+    return ext, sub1, sub2, vm1, vm2
+
+
+async def test_a_router_across_two_pods(gateway: Gateway, demo: Client) -> None:
+    ext, sub1, sub2, vm1, vm2 = await two_servers_and_an_external_network(gateway, demo)
     pod_a, pod_b = await server_pod(gateway, vm1["id"]), await server_pod(gateway, vm2["id"])
     assert pod_a == "pod1"
     reply = await demo.post(f"{NET}/routers", {"router": {"name": "r1"}})
@@ -104,7 +111,7 @@ async def test_a_router_across_two_pods(gateway: Gateway, demo: Client) -> None:
     assert routes[pod_b] == [{"destination": "10.0.1.0/24", "nexthop": bridge_ips[pod_a]}]
     # the gateway pod's router has the subnet's central gateway address and MAC
     central_if = (
-        await demo.get(f"{NET}/ports", params={"device_id": r1, "network_id": net1["id"]})
+        await demo.get(f"{NET}/ports", params={"device_id": r1, "network_id": sub1["network_id"]})
     ).body["ports"][0]
     [bottom_if] = await pod_list(gateway, pod_a, "ports", mac_address=central_if["mac_address"])
     assert bottom_if["fixed_ips"][0]["ip_address"] == sub1["gateway_ip"]
@@ -244,12 +251,7 @@ async def bottom_forwardings(gateway: Gateway, pod: str, address: str) -> list[d
 
 
 async def test_port_forwardings_reach_servers_in_both_pods(gateway: Gateway, demo: Client) -> None:
-    admin = await gateway.client("admin")
-    ext = await external_network(admin)
-    net1, sub1 = await make_network(demo, "net1", "10.0.1.0/24")
-    net2, sub2 = await make_network(demo, "net2", "10.0.2.0/24")
-    vm1 = await boot(demo, "vm1", "az1", [{"uuid": net1["id"]}])
-    vm2 = await boot(demo, "vm2", "az2", [{"uuid": net2["id"]}])
+    ext, sub1, sub2, vm1, vm2 = await two_servers_and_an_external_network(gateway, demo)
     # vm2 in az2's pods, away from pod1, where the external network is
     assert await server_pod(gateway, vm1["id"]) == "pod1"
     assert await server_pod(gateway, vm2["id"]) != "pod1"

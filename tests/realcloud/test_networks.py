@@ -77,6 +77,14 @@ async def network_with_subnet(
     return net["id"], sub["id"]
 
 
+async def external_with_subnet(made: Resources, admin: Client, cidr: str) -> str:
+    """An external network (the admin's) with one subnet; its id."""
+    external = {"name": unique("ext"), "router:external": True}
+    ext = (await made.make(admin, "network", external))["id"]
+    await made.make(admin, "subnet", {"network_id": ext, "cidr": cidr, "ip_version": 4})
+    return ext
+
+
 def error_type(reply: Reply) -> str:
     return reply.body["NeutronError"]["type"]
 
@@ -367,10 +375,7 @@ async def test_router_interfaces_and_routes(
     target: Target, admin: Client, demo: Client, contract: Contract
 ) -> None:
     async with resources(contract) as made:
-        external = {"name": unique("ext"), "router:external": True}
-        ext = (await made.make(admin, "network", external))["id"]
-        spec = {"network_id": ext, "cidr": "172.24.60.0/24", "ip_version": 4}
-        await made.make(admin, "subnet", spec)
+        ext = await external_with_subnet(made, admin, "172.24.60.0/24")
         net, sub = await network_with_subnet(made, demo, "10.50.0.0/24")
         _, twin = await network_with_subnet(made, demo, "10.50.0.0/24")
         plain, _ = await network_with_subnet(made, demo, "10.51.0.0/24")
@@ -528,10 +533,7 @@ async def test_port_forwardings(
     """A floating IP's port forwardings, and how they and the floating IP exclude each
     other's uses."""
     async with resources(contract) as made:
-        external = {"name": unique("ext"), "router:external": True}
-        ext = (await made.make(admin, "network", external))["id"]
-        spec = {"network_id": ext, "cidr": "172.24.61.0/24", "ip_version": 4}
-        await made.make(admin, "subnet", spec)
+        ext = await external_with_subnet(made, admin, "172.24.61.0/24")
         net, sub = await network_with_subnet(made, demo, "10.52.0.0/24")
         unrouted, _ = await network_with_subnet(made, demo, "10.53.0.0/24")
         gateway = {"network_id": ext}
@@ -573,37 +575,22 @@ async def test_port_forwardings(
         shown = reply.body["floatingip"]
         assert shown["router_id"] == router["id"], reply
         assert [p["id"] for p in shown["port_forwardings"]] == [pf["id"]], reply
+        mail_ip = mail["fixed_ips"][0]["ip_address"]
+        lonely_ip = lonely["fixed_ips"][0]["ip_address"]
+        refused = (
+            ("same outside port", forwarding(mail, mail_ip, 25, 8080)),
+            ("address not on the port", forwarding(mail, web_ip, 25, 2525)),
+            ("unknown protocol", forwarding(mail, mail_ip, 25, 2525, protocol="smtp")),
+            ("port out of range", forwarding(mail, mail_ip, 25, 70000)),
+            ("unrouted port", forwarding(lonely, lonely_ip, 25, 2525)),
+            ("no body", {"protocol": "tcp"}),
+        )
+        for step, body in refused:
+            reply = await call(contract, step, demo, "POST", forwardings, body)
+            assert reply.status == 400, (step, reply)
         reply = await call(
-            contract, "same outside port", demo, "POST", forwardings,
-            forwarding(mail, mail["fixed_ips"][0]["ip_address"], 25, 8080),
-        )  # fmt: skip
-        assert reply.status == 400, reply
-        reply = await call(
-            contract, "address not on the port", demo, "POST", forwardings,
-            forwarding(mail, web_ip, 25, 2525),
-        )  # fmt: skip
-        assert reply.status == 400, reply
-        reply = await call(
-            contract, "unknown protocol", demo, "POST", forwardings,
-            forwarding(mail, mail["fixed_ips"][0]["ip_address"], 25, 2525, protocol="smtp"),
-        )  # fmt: skip
-        assert reply.status == 400, reply
-        reply = await call(
-            contract, "port out of range", demo, "POST", forwardings,
-            forwarding(mail, mail["fixed_ips"][0]["ip_address"], 25, 70000),
-        )  # fmt: skip
-        assert reply.status == 400, reply
-        reply = await call(
-            contract, "unrouted port", demo, "POST", forwardings,
-            forwarding(lonely, lonely["fixed_ips"][0]["ip_address"], 25, 2525),
-        )  # fmt: skip
-        assert reply.status == 400, reply
-        reply = await call(contract, "no body", demo, "POST", forwardings, {"protocol": "tcp"})
-        assert reply.status == 400, reply
-        reply = await call(
-            contract, "second", demo, "POST", forwardings,
-            forwarding(mail, mail["fixed_ips"][0]["ip_address"], 25, 2525),
-        )  # fmt: skip
+            contract, "second", demo, "POST", forwardings, forwarding(mail, mail_ip, 25, 2525)
+        )
         assert reply.status == 201, reply
         second = reply.body["port_forwarding"]["id"]
         made.undo(demo, "DELETE", f"{forwardings}/{second}")
@@ -649,5 +636,8 @@ async def test_port_forwardings(
         reply = await call(contract, "gone with it", demo, "GET", f"{forwardings}/{pf['id']}")
         assert reply.status == 404, reply
         reply = await call(contract, "floating ip freed", demo, "GET", fip_path)
-        assert (reply.body["floatingip"]["port_forwardings"], reply.body["floatingip"]["router_id"]) == ([], None), reply
+        assert (
+            reply.body["floatingip"]["port_forwardings"],
+            reply.body["floatingip"]["router_id"],
+        ) == ([], None), reply
     contract.verify(target.name)
