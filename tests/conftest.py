@@ -7,12 +7,36 @@ from sqlalchemy import delete
 
 from tests.databases import BACKENDS, migrated_database
 from tests.leaks import WATCH
+from tests.requirements import in_ci
 from tricircle.db.engine import Database
 from tricircle.db.schema import metadata
 
 
 def pytest_configure(config: pytest.Config) -> None:
     WATCH.install()
+
+
+# Under CI every test runs: a skip (of any cause) fails the session, so that a green CI
+# run never hides a test that did not run.
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _SKIPPED and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _SKIPPED:
+        terminalreporter.write_line(
+            "CI=true: these tests were skipped and must run:\n  " + "\n  ".join(_SKIPPED),
+            red=True,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -32,30 +32,29 @@ async def _drop_from_the_server(url: str, session_id: int) -> None:
         await admin.dispose()
 
 
-@pytest.fixture
-def server_url(database_url: str) -> str:
-    if make_url(database_url).get_backend_name() == "sqlite":
-        pytest.skip("an embedded database has no connection to drop")
-    return database_url
+# only servers drop connections: the embedded SQLite has none
+on_servers = pytest.mark.parametrize("database_url", ["postgresql", "mariadb"], indirect=True)
 
 
-async def test_a_connection_dropped_while_idle_is_replaced_before_use(server_url: str) -> None:
-    db = Database(server_url, ping_after_idle=0.0, pool_size=1, max_overflow=0)
+@on_servers
+async def test_a_connection_dropped_while_idle_is_replaced_before_use(database_url: str) -> None:
+    db = Database(database_url, ping_after_idle=0.0, pool_size=1, max_overflow=0)
     try:
         dropped = await _served_by(db)
-        await _drop_from_the_server(server_url, dropped)
+        await _drop_from_the_server(database_url, dropped)
         assert await _served_by(db) != dropped
     finally:
         await db.dispose()
 
 
+@on_servers
 async def test_a_connection_in_steady_use_fails_one_request_then_is_replaced(
-    server_url: str,
+    database_url: str,
 ) -> None:
-    db = Database(server_url, ping_after_idle=3600.0, pool_size=1, max_overflow=0)
+    db = Database(database_url, ping_after_idle=3600.0, pool_size=1, max_overflow=0)
     try:
         dropped = await _served_by(db)
-        await _drop_from_the_server(server_url, dropped)
+        await _drop_from_the_server(database_url, dropped)
         with pytest.raises(exc.DBAPIError) as failed:
             await _served_by(db)
         assert failed.value.connection_invalidated
