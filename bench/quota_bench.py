@@ -10,6 +10,8 @@ time, and counts the statements and COMMITs it sends. The second runs `--clients
 concurrent clients on one project whose instance limit is `--limit`, each reserving one
 instance, committing it, then deleting it: always at the limit's edge. It counts
 admissions per second and checks that no more than the limit were ever held at once.
+On PostgreSQL it also sends a reserved create's round trips through the driver alone:
+the least this machine's database allows, beside what the engine takes.
 """
 
 from __future__ import annotations
@@ -99,6 +101,52 @@ async def reserved_create(
     return sorted(timings), (sent.statements / samples, sent.commits / samples), cpu / samples
 
 
+# A reserved create's round trips as SQL text, for the driver alone (PostgreSQL): the
+# project's row locked, what it holds read, the reservation written (one transaction),
+# then its commit in one statement, as tricircle/quota/statements.py has them.
+_FLOOR_LOCK = (
+    "INSERT INTO quota_projects (project_id, service, version) VALUES ($1, $2, 1) "
+    "ON CONFLICT (project_id, service) DO UPDATE SET version = quota_projects.version + 1"
+)
+_FLOOR_READ = (
+    "SELECT resource, sum(in_use) FROM quota_usages WHERE project_id = $1 AND service = $2 "
+    "GROUP BY resource UNION ALL SELECT resource, sum(amount) FROM quota_reservations "
+    "WHERE project_id = $1 AND service = $2 GROUP BY resource"
+)
+_FLOOR_RESERVE = (
+    "INSERT INTO quota_reservations (uuid, project_id, user_id, service, resource, amount, "
+    "expires_at) SELECT $1, $2, '*', $3, unnest($4::text[]), unnest($5::bigint[]), "
+    "now() + interval '1 minute'"
+)
+_FLOOR_COMMIT = (
+    "WITH gone AS (DELETE FROM quota_reservations WHERE uuid = $1) "
+    "INSERT INTO quota_usages (project_id, service, resource, pod_id, in_use, updated_at) "
+    "SELECT $2, $3, unnest($4::text[]), 'pod-1', unnest($5::bigint[]), now() "
+    "ON CONFLICT (project_id, service, resource, pod_id) "
+    "DO UPDATE SET in_use = quota_usages.in_use + excluded.in_use"
+)
+
+
+async def driver_floor(db: Database, samples: int) -> list[float]:
+    """PostgreSQL: seconds of a reserved create's round trips sent through asyncpg itself
+    on one of the pool's connections, without SQLAlchemy and without the engine's own
+    work: what this machine's database allows a reserved create at the least."""
+    names, amounts = list(SERVER), list(SERVER.values())
+    timings = []
+    async with db.engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        for index in range(samples):
+            reservation = f"floor-{index}"
+            start = time.perf_counter()
+            async with raw.transaction():
+                await raw.execute(_FLOOR_LOCK, "floor", COMPUTE)
+                await raw.fetch(_FLOOR_READ, "floor", COMPUTE)
+                await raw.execute(_FLOOR_RESERVE, reservation, "floor", COMPUTE, names, amounts)
+            await raw.execute(_FLOOR_COMMIT, reservation, "floor", COMPUTE, names, amounts)
+            timings.append(time.perf_counter() - start)
+    return sorted(timings)
+
+
 class Edge:
     """Clients at the limit's edge, and what they were admitted."""
 
@@ -132,6 +180,7 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
         await reserved_create(far, 20)  # warm the pool
         timings, sent, cpu = await reserved_create(far, args.samples)
         baseline, baseline_cpu = await empty_transactions(db, args.samples)
+        floor = await driver_floor(db, args.samples) if db.backend == "postgresql" else []
         edge = Edge(_engine(db, args.limit), args.limit)
         start = time.monotonic()
         until = start + args.seconds
@@ -150,6 +199,11 @@ async def _measure(url: str, args: argparse.Namespace) -> None:
         f"each: statements {sent[0]:.0f}, COMMITs {sent[1]:.0f}, "
         f"{1000 * cpu:.2f} ms of the process's CPU"
     )
+    if floor:
+        print(
+            f"the same round trips through asyncpg alone: p50={1000 * statistics.median(floor):.2f}"
+            f" ms p99={1000 * floor[int(0.99 * len(floor))]:.2f} ms"
+        )
     print(
         f"at the edge, {args.clients} clients, limit {args.limit}: "
         f"{edge.admitted / elapsed:.0f} creates/s admitted, {edge.refused / elapsed:.0f}/s "
