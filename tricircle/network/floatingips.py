@@ -62,6 +62,8 @@ class FloatingIps:
             await self.routers.converge(fip["router_id"])
         bottom_fip = await self._floatingip(pod, fip, external)
         before = await self._bottom_forwardings(pod, bottom_fip["id"])
+        if before is None:  # the pod's Neutron has no port forwardings: they stay central
+            forwardings, before = [], []
         was_reached = {bottom_fip.get("port_id")} | {f["internal_port_id"] for f in before}
         associated = reached.get(fip.get("port_id") or "")
         await self._forward(pod, bottom_fip, associated, forwardings, before, reached)
@@ -123,12 +125,15 @@ class FloatingIps:
             raise NeutronRefused(f"pod {pod.name}", "create a floatingip", answer)
         return answer.json()["floatingip"]
 
-    async def _bottom_forwardings(self, pod: PodInfo, bottom_fip: str) -> list[dict[str, Any]]:
+    async def _bottom_forwardings(
+        self, pod: PodInfo, bottom_fip: str
+    ) -> list[dict[str, Any]] | None:
+        """The forwardings of the pod's copy; None where its Neutron has none (404)."""
         answer = await self.neutrons.pod_call(
             pod, "GET", f"/v2.0/floatingips/{bottom_fip}/port_forwardings"
         )
-        if answer.status == 404:  # a pod whose Neutron has no port forwardings
-            return []
+        if answer.status == 404:
+            return None
         if not answer.ok:
             raise NeutronRefused(f"pod {pod.name}", "list port forwardings", answer)
         return answer.json()["port_forwardings"]
@@ -189,7 +194,7 @@ class FloatingIps:
             raise NeutronRefused(f"pod {pod.name}", f"show floatingip {bottom_fip}", answer)
         reached = {answer.json()["floatingip"].get("port_id")}
         path = f"/v2.0/floatingips/{bottom_fip}/port_forwardings"
-        for forwarding in await self._bottom_forwardings(pod, bottom_fip):
+        for forwarding in await self._bottom_forwardings(pod, bottom_fip) or []:
             reached.add(forwarding["internal_port_id"])
             await self._pod_write(pod, "DELETE", f"{path}/{forwarding['id']}", None, (404,))
         await self.neutrons.pod_delete(pod, FLOATINGIP, bottom_fip)
@@ -204,9 +209,14 @@ class FloatingIps:
         for bottom_port, port_id in shadows.items():
             if await self._still_reached(pod, port_id):
                 continue
-            await self.neutrons.pod_delete(pod, PORT, bottom_port)
-            for kind in (PORT, SHADOW):
-                await self.neutrons.routing.forget_copies(kind, pod.id, [bottom_port])
+            if not await self._bound(pod, bottom_port):  # a server took it since: it stays
+                await self.neutrons.pod_delete(pod, PORT, bottom_port)
+                await self.neutrons.routing.forget_copies(PORT, pod.id, [bottom_port])
+            await self.neutrons.routing.forget_copies(SHADOW, pod.id, [bottom_port])
+
+    async def _bound(self, pod: PodInfo, bottom_port: str) -> bool:
+        answer = await self.neutrons.pod_call(pod, "GET", f"/v2.0/ports/{bottom_port}")
+        return answer.ok and bool(answer.json()["port"].get("device_id"))
 
     async def _still_reached(self, pod: PodInfo, port_id: str) -> bool:
         """Whether a central floating IP realised in `pod` has the port or forwards to it."""
