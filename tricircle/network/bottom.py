@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tricircle.network import rules
-from tricircle.network.neutrons import NeutronRefused, Neutrons
+from tricircle.network.neutrons import Neutrons
 from tricircle.pods.directory import PodInfo
 
 LOG = logging.getLogger(__name__)
@@ -154,23 +154,15 @@ class Bottom:
         params = {"network_id": subnet["network_id"], "name": name, "device_owner": "network:dhcp"}
         reserved = await self.neutrons.central_list("ports", params)
         if not reserved:
-            answer = await self.neutrons.central_call(
-                "POST",
-                "/v2.0/ports",
-                json={
-                    "port": {
-                        "network_id": subnet["network_id"],
-                        "project_id": subnet["project_id"],
-                        "name": name,
-                        "device_owner": "network:dhcp",
-                        "device_id": RESERVED_DHCP,
-                        "fixed_ips": [{"subnet_id": subnet["id"]}],
-                    }
-                },
-            )
-            if not answer.ok:
-                raise NeutronRefused("the central Neutron", "reserve a DHCP address", answer)
-            reserved = [answer.json()["port"]]
+            body = {
+                "network_id": subnet["network_id"],
+                "project_id": subnet["project_id"],
+                "name": name,
+                "device_owner": "network:dhcp",
+                "device_id": RESERVED_DHCP,
+                "fixed_ips": [{"subnet_id": subnet["id"]}],
+            }
+            reserved = [await self.neutrons.central_create("port", body, "reserve a DHCP address")]
         await self._port_copy(pod, reserved[0], bottom_network, {subnet["id"]: bottom_subnet}, [])
 
     # -- security groups --

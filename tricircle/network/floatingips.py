@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from tricircle.network.bottom import PORT, Bottom
-from tricircle.network.neutrons import NeutronRefused, Neutrons
+from tricircle.network.neutrons import Neutrons
 from tricircle.network.routers import Routers
 from tricircle.pods.directory import PodInfo
 
@@ -83,9 +83,7 @@ class FloatingIps:
         if not fip.get("port_forwardings"):
             return []
         path = f"/v2.0/floatingips/{fip['id']}/port_forwardings"
-        answer = await self.neutrons.central_call("GET", path)
-        if not answer.ok:
-            raise NeutronRefused("the central Neutron", "list port forwardings", answer)
+        answer = await self.neutrons.central_checked("GET", path, "list port forwardings")
         return answer.json()["port_forwardings"]
 
     async def _reach(self, pod: PodInfo, fip: dict[str, Any], port: dict[str, Any]) -> str:
@@ -118,25 +116,20 @@ class FloatingIps:
             "floating_ip_address": address,
             "project_id": fip["project_id"],
         }
-        answer = await self.neutrons.pod_call(
-            pod, "POST", "/v2.0/floatingips", json={"floatingip": body}
+        answer = await self.neutrons.pod_checked(
+            pod, "POST", "/v2.0/floatingips", "create a floatingip", json={"floatingip": body}
         )
-        if not answer.ok:
-            raise NeutronRefused(f"pod {pod.name}", "create a floatingip", answer)
         return answer.json()["floatingip"]
 
     async def _bottom_forwardings(
         self, pod: PodInfo, bottom_fip: str
     ) -> list[dict[str, Any]] | None:
         """The forwardings of the pod's copy; None where its Neutron has none (404)."""
-        answer = await self.neutrons.pod_call(
-            pod, "GET", f"/v2.0/floatingips/{bottom_fip}/port_forwardings"
+        path = f"/v2.0/floatingips/{bottom_fip}/port_forwardings"
+        answer = await self.neutrons.pod_checked(
+            pod, "GET", path, "list port forwardings", tolerated=(404,)
         )
-        if answer.status == 404:
-            return None
-        if not answer.ok:
-            raise NeutronRefused(f"pod {pod.name}", "list port forwardings", answer)
-        return answer.json()["port_forwardings"]
+        return None if answer.status == 404 else answer.json()["port_forwardings"]
 
     async def _forward(
         self,
@@ -160,26 +153,30 @@ class FloatingIps:
         have = {_forwarding_key(f): f for f in before}
         for key, bottom in have.items():
             if key not in wanted:
-                await self._pod_write(pod, "DELETE", f"{path}/{bottom['id']}", None, (404,))
+                await self._delete_forwarding(pod, path, bottom)
         if bottom_fip.get("port_id") != port_id:
             await self.neutrons.pod_update(pod, FLOATINGIP, bottom_fip["id"], {"port_id": port_id})
         for key, body in wanted.items():
             if key not in have:
                 protocol, outside = key
                 created = {**body, "protocol": protocol, "external_port_range": outside}
-                await self._pod_write(pod, "POST", path, {"port_forwarding": created})
+                what = "create a port forwarding"
+                await self.neutrons.pod_checked(
+                    pod, "POST", path, what, json={"port_forwarding": created}
+                )
                 continue
             changes = {k: v for k, v in body.items() if have[key].get(k) != v}
             if changes:
-                item = f"{path}/{have[key]['id']}"
-                await self._pod_write(pod, "PUT", item, {"port_forwarding": changes})
+                item, what = f"{path}/{have[key]['id']}", "update a port forwarding"
+                await self.neutrons.pod_checked(
+                    pod, "PUT", item, what, json={"port_forwarding": changes}
+                )
 
-    async def _pod_write(
-        self, pod: PodInfo, method: str, path: str, body: Any, done: tuple[int, ...] = ()
-    ) -> None:
-        answer = await self.neutrons.pod_call(pod, method, path, json=body)
-        if not answer.ok and answer.status not in done:
-            raise NeutronRefused(f"pod {pod.name}", f"{method} {path}", answer)
+    async def _delete_forwarding(self, pod: PodInfo, path: str, forwarding: dict[str, Any]) -> None:
+        item = f"{path}/{forwarding['id']}"
+        await self.neutrons.pod_checked(
+            pod, "DELETE", item, f"delete port forwarding {forwarding['id']}", tolerated=(404,)
+        )
 
     async def _remove(self, pod_id: str, bottom_fip: str | None) -> None:
         """A pod's copy of a floating IP goes, its forwardings first, and the shadows that
@@ -187,16 +184,16 @@ class FloatingIps:
         pod = await self.neutrons.directory.get(pod_id)
         if pod is None or not bottom_fip:
             return
-        answer = await self.neutrons.pod_call(pod, "GET", f"/v2.0/floatingips/{bottom_fip}")
+        answer = await self.neutrons.pod_checked(
+            pod, "GET", f"/v2.0/floatingips/{bottom_fip}", "show a floatingip", tolerated=(404,)
+        )
         if answer.status == 404:
             return
-        if not answer.ok:
-            raise NeutronRefused(f"pod {pod.name}", f"show floatingip {bottom_fip}", answer)
         reached = {answer.json()["floatingip"].get("port_id")}
         path = f"/v2.0/floatingips/{bottom_fip}/port_forwardings"
         for forwarding in await self._bottom_forwardings(pod, bottom_fip) or []:
             reached.add(forwarding["internal_port_id"])
-            await self._pod_write(pod, "DELETE", f"{path}/{forwarding['id']}", None, (404,))
+            await self._delete_forwarding(pod, path, forwarding)
         await self.neutrons.pod_delete(pod, FLOATINGIP, bottom_fip)
         await self._drop_unreached(pod, {p for p in reached if p})
 

@@ -50,6 +50,21 @@ class Neutrons:
             self.http, method, path, token=await self.auth.token(), json=json, params=params
         )
 
+    async def central_checked(
+        self, method: str, path: str, what: str, *, json: Any = None
+    ) -> PodResponse:
+        """A call to the central Neutron that must succeed; NeutronRefused otherwise."""
+        answer = await self.central_call(method, path, json=json)
+        if not answer.ok:
+            raise NeutronRefused("the central Neutron", what, answer)
+        return answer
+
+    async def central_create(self, singular: str, body: dict[str, Any], what: str) -> dict:
+        """Creates one central object of the gateway's own (`what` it is for); the object."""
+        path = f"/v2.0/{_COLLECTIONS[singular]}"
+        answer = await self.central_checked("POST", path, what, json={singular: body})
+        return answer.json()[singular]
+
     async def central_get(self, collection: str, object_id: str) -> dict[str, Any] | None:
         """A central object (`collection` "networks", ...) as admins see it; None once gone."""
         answer = await self.central_call("GET", f"/v2.0/{collection}/{object_id}")
@@ -72,34 +87,49 @@ class Neutrons:
             pod, "network", method, path, token=await self.auth.token(), json=json, params=params
         )
 
+    async def pod_checked(
+        self,
+        pod: PodInfo,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        tolerated: tuple[int, ...] = (),
+    ) -> PodResponse:
+        """A call to the pod's Neutron that must succeed (or answer one of `tolerated`);
+        NeutronRefused, saying it could not `what`, otherwise."""
+        answer = await self.pod_call(pod, method, path, json=json, params=params)
+        if not answer.ok and answer.status not in tolerated:
+            raise NeutronRefused(f"pod {pod.name}", what, answer)
+        return answer
+
     async def pod_list(self, pod: PodInfo, collection: str, params: Any) -> list[dict[str, Any]]:
-        answer = await self.pod_call(pod, "GET", f"/v2.0/{collection}", params=params)
-        if not answer.ok:
-            raise NeutronRefused(f"pod {pod.name}", f"list {collection}", answer)
+        path = f"/v2.0/{collection}"
+        answer = await self.pod_checked(pod, "GET", path, f"list {collection}", params=params)
         return answer.json()[collection.replace("-", "_")]
 
     async def pod_create(self, pod: PodInfo, singular: str, body: dict[str, Any]) -> str:
         """Creates one object in the pod; its bottom id."""
-        collection = _COLLECTIONS[singular]
-        answer = await self.pod_call(pod, "POST", f"/v2.0/{collection}", json={singular: body})
-        if not answer.ok:
-            raise NeutronRefused(f"pod {pod.name}", f"create a {singular}", answer)
+        path = f"/v2.0/{_COLLECTIONS[singular]}"
+        what = f"create a {singular}"
+        answer = await self.pod_checked(pod, "POST", path, what, json={singular: body})
         return answer.json()[singular]["id"]
 
     async def pod_delete(self, pod: PodInfo, singular: str, bottom_id: str) -> None:
         """Deletes one object in the pod; already gone is done."""
         path = f"/v2.0/{_COLLECTIONS[singular]}/{bottom_id}"
-        answer = await self.pod_call(pod, "DELETE", path)
-        if not answer.ok and answer.status != 404:
-            raise NeutronRefused(f"pod {pod.name}", f"delete {singular} {bottom_id}", answer)
+        await self.pod_checked(
+            pod, "DELETE", path, f"delete {singular} {bottom_id}", tolerated=(404,)
+        )
 
     async def pod_update(
         self, pod: PodInfo, singular: str, bottom_id: str, changes: dict[str, Any]
     ) -> None:
         path = f"/v2.0/{_COLLECTIONS[singular]}/{bottom_id}"
-        answer = await self.pod_call(pod, "PUT", path, json={singular: changes})
-        if not answer.ok:
-            raise NeutronRefused(f"pod {pod.name}", f"update {singular} {bottom_id}", answer)
+        what = f"update {singular} {bottom_id}"
+        await self.pod_checked(pod, "PUT", path, what, json={singular: changes})
 
     def spans_to(self, pod: PodInfo, network: dict[str, Any]) -> bool:
         """Whether `network`'s segment can exist in `pod` (VxLAN anywhere; flat and VLAN
@@ -119,6 +149,7 @@ _COLLECTIONS = {
     "security_group_rule": "security-group-rules",
     "router": "routers",
     "floatingip": "floatingips",
+    "subnetpool": "subnetpools",
 }
 
 

@@ -27,7 +27,7 @@ import logging
 from typing import Any
 
 from tricircle.network.bottom import NETWORK, PORT, Bottom
-from tricircle.network.neutrons import NeutronRefused, Neutrons
+from tricircle.network.neutrons import Neutrons
 from tricircle.pods.directory import PodInfo
 
 LOG = logging.getLogger(__name__)
@@ -170,9 +170,14 @@ class Routers:
 
     async def _interface(self, pod: PodInfo, router: str, action: str, port_id: str) -> None:
         path = f"/v2.0/routers/{router}/{action}_router_interface"
-        answer = await self.neutrons.pod_call(pod, "PUT", path, json={"port_id": port_id})
-        if not answer.ok and not (action == "remove" and answer.status == 404):
-            raise NeutronRefused(f"pod {pod.name}", f"{action} interface {port_id}", answer)
+        await self.neutrons.pod_checked(
+            pod,
+            "PUT",
+            path,
+            f"{action} interface {port_id}",
+            json={"port_id": port_id},
+            tolerated=(404,) if action == "remove" else (),  # detached already
+        )
 
     def _routes(
         self,
@@ -211,9 +216,8 @@ class Routers:
     async def _update(self, pod: PodInfo, bottom_router: str, wanted: dict[str, Any]) -> None:
         """The bottom router's routes (and gateway) as `wanted`, changed in one call where
         they differ."""
-        answer = await self.neutrons.pod_call(pod, "GET", f"/v2.0/routers/{bottom_router}")
-        if not answer.ok:
-            raise NeutronRefused(f"pod {pod.name}", f"show router {bottom_router}", answer)
+        path = f"/v2.0/routers/{bottom_router}"
+        answer = await self.neutrons.pod_checked(pod, "GET", path, f"show router {bottom_router}")
         current = answer.json()["router"]
         changes = {
             field: value
@@ -261,10 +265,7 @@ class Routers:
         if found:
             return found[0]
         body = {"name": name, "port_security_enabled": False}
-        answer = await self.neutrons.central_call("POST", "/v2.0/networks", json={"network": body})
-        if not answer.ok:
-            raise NeutronRefused("the central Neutron", "create a bridge network", answer)
-        network = answer.json()["network"]
+        network = await self.neutrons.central_create("network", body, "create a bridge network")
         subnet = {
             "network_id": network["id"],
             "ip_version": 4,
@@ -273,9 +274,7 @@ class Routers:
             "enable_dhcp": False,
             "name": name,
         }
-        answer = await self.neutrons.central_call("POST", "/v2.0/subnets", json={"subnet": subnet})
-        if not answer.ok:
-            raise NeutronRefused("the central Neutron", "carve a bridge subnet", answer)
+        await self.neutrons.central_create("subnet", subnet, "carve a bridge subnet")
         return network
 
     async def _bridge_pool(self) -> str:
@@ -287,19 +286,14 @@ class Routers:
             "prefixes": [self.neutrons.bridge_cidr],
             "default_prefixlen": 24,
         }
-        answer = await self.neutrons.central_call(
-            "POST", "/v2.0/subnetpools", json={"subnetpool": body}
+        pool = await self.neutrons.central_create(
+            "subnetpool", body, "create the bridge subnet pool"
         )
-        if not answer.ok:
-            raise NeutronRefused("the central Neutron", "create the bridge subnet pool", answer)
-        return answer.json()["subnetpool"]["id"]
+        return pool["id"]
 
     async def _central_port(self, network: dict[str, Any], name: str) -> dict[str, Any]:
         body = {"network_id": network["id"], "name": name}
-        answer = await self.neutrons.central_call("POST", "/v2.0/ports", json={"port": body})
-        if not answer.ok:
-            raise NeutronRefused("the central Neutron", "reserve a bridge address", answer)
-        return answer.json()["port"]
+        return await self.neutrons.central_create("port", body, "reserve a bridge address")
 
     async def _tear_down(self, pod_id: str, router_id: str, bottom_router: str | None) -> None:
         """A pod's bottom router and its bridge port go (its interfaces are copies)."""

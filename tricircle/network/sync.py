@@ -99,14 +99,13 @@ class NetworkSync:
         self, pod: PodInfo, kind: str, central: dict[str, Any], bottom_id: str
     ) -> None:
         path = f"/v2.0/{COLLECTIONS[kind]}/{bottom_id}"
-        answer = await self.neutrons.pod_call(pod, "GET", path)
+        what = f"show {kind} {bottom_id}"
+        answer = await self.neutrons.pod_checked(pod, "GET", path, what, tolerated=(404,))
         if answer.status == 404:  # lost in the pod: made again on its next use
             entry = await self.neutrons.routing.in_pod(kind, central["id"], pod.id)
             if entry is not None:
                 await self.neutrons.routing.remove(entry.id)
             return
-        if not answer.ok:
-            raise NeutronRefused(f"pod {pod.name}", f"show {kind} {bottom_id}", answer)
         copy = next(iter(answer.json().values()))
         changes = {
             k: central[k] for k in _MIRRORED[kind] if k in central and copy.get(k) != central[k]
