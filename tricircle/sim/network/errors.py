@@ -15,6 +15,7 @@ NOT_FOUND = {
     "routers": ("RouterNotFound", "Router {id} could not be found"),
     "floatingips": ("FloatingIPNotFound", "Floating IP {id} could not be found"),
     "security_groups": ("SecurityGroupNotFound", "Security group {id} does not exist"),
+    "port_forwardings": ("PortForwardingNotFound", "Port Forwarding {id} could not be found."),
     "security_group_rules": (
         "SecurityGroupRuleNotFound",
         "Security group rule {id} does not exist",
@@ -38,3 +39,15 @@ def not_found(collection: str, ident: str) -> SimError:
 
 def network_not_found(network_id: str) -> SimError:
     return not_found("networks", network_id)
+
+
+def already_associated(fip: dict, port_id: str, fixed_ip: str, network_id: str) -> SimError:
+    """Neutron's 409 for a floating IP put on a fixed IP that has one on `network_id` (or,
+    as a port forwarding's, a floating IP that has a port already)."""
+    return SimError(
+        409,
+        f"Cannot associate floating IP {fip['floating_ip_address']} ({fip['id']}) with port "
+        f"{port_id} using fixed IP {fixed_ip}, as that fixed IP already has a floating IP on "
+        f"external network {network_id}.",
+        kind="FloatingIPPortAlreadyAssociated",
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from tricircle.sim.http import Context, SimError, new_id
 from tricircle.sim.network.attributes import FLOATING_IP
 from tricircle.sim.network.collection import Collection, owner, require
-from tricircle.sim.network.errors import not_found
+from tricircle.sim.network.errors import already_associated, not_found
 from tricircle.sim.network.port_forwardings import in_use, shown_in_floatingip
 from tricircle.sim.network.routers import router_between
 from tricircle.sim.network.standard import stamp
@@ -95,13 +95,8 @@ def _associate(
             and other["port_id"] == port["id"]
             and (other["fixed_ip_address"] == fixed["ip_address"])
         ):
-            raise SimError(
-                409,
-                f"Cannot associate floating IP {fip['floating_ip_address']} ({fip['id']}) "
-                f"with port {port['id']} using fixed IP {fixed['ip_address']}, as that fixed "
-                f"IP already has a floating IP on external network "
-                f"{other['floating_network_id']}.",
-                kind="FloatingIPPortAlreadyAssociated",
+            raise already_associated(
+                fip, port["id"], fixed["ip_address"], other["floating_network_id"]
             )
     router = router_between(state, fip["floating_network_id"], fixed["subnet_id"])
     if router is None:

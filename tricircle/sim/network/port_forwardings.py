@@ -8,7 +8,6 @@ A forwarding goes with its internal port.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from aiohttp import web
@@ -17,10 +16,11 @@ from tricircle.sim.http import Context, SimError, json_response, new_id, read_js
 from tricircle.sim.network import listing
 from tricircle.sim.network.attributes import Attributes
 from tricircle.sim.network.collection import object_in, owned, require, state_of
-from tricircle.sim.network.errors import not_found
+from tricircle.sim.network.errors import already_associated, not_found
 from tricircle.sim.network.routers import router_between
 from tricircle.sim.network.store import NetworkState
-from tricircle.sim.network.validation import converted
+from tricircle.sim.network.subnets import parse_ip
+from tricircle.sim.network.validation import bad_attribute, converted
 from tricircle.sim.service import ctx
 
 # what the floating IP shows of each of its forwardings
@@ -42,12 +42,6 @@ PORT_FORWARDING = Attributes(
 
 def bad(message: str) -> SimError:
     return SimError(400, f"Bad port_forwarding request: {message}.", kind="BadRequest")
-
-
-def _forwarding_not_found(pf_id: str) -> SimError:
-    return SimError(
-        404, f"Port Forwarding {pf_id} could not be found.", kind="PortForwardingNotFound"
-    )
 
 
 def in_use(fip: dict[str, Any]) -> SimError:
@@ -99,39 +93,20 @@ def _normalised(spec: dict[str, Any], current: dict[str, Any] | None = None) -> 
 def _check_values(spec: dict[str, Any]) -> None:
     """The attribute validators' 400s, in Neutron's words."""
     if "protocol" in spec and spec["protocol"] not in PROTOCOLS:
-        raise SimError(
-            400,
-            f"Invalid input for protocol. Reason: {spec['protocol']!r} is not in "
-            f"{list(PROTOCOLS)}.",
-            kind="HTTPBadRequest",
-        )
+        reason = f"{spec['protocol']!r} is not in {list(PROTOCOLS)}"
+        raise bad_attribute("protocol", reason)
     for name in _PORTS:
         value = spec.get(name)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SimError(
-                400, f"Invalid input for {name}. Reason: '{value}' is not an integer.",
-                kind="HTTPBadRequest",
-            )  # fmt: skip
-        if value > 65535 or value < 1:
-            limit = "no larger than '65535'" if value > 65535 else "no smaller than '1'"
-            raise SimError(
-                400,
-                f"Invalid input for {name}. Reason: '{value}' is too "
-                f"{'large' if value > 65535 else 'small'} - must be {limit}.",
-                kind="HTTPBadRequest",
-            )
+            raise bad_attribute(name, f"'{value}' is not an integer")
+        if value > 65535:
+            raise bad_attribute(name, f"'{value}' is too large - must be no larger than '65535'")
+        if value < 1:
+            raise bad_attribute(name, f"'{value}' is too small - must be no smaller than '1'")
     if "internal_ip_address" in spec:
-        try:
-            ipaddress.ip_address(spec["internal_ip_address"])
-        except ValueError:
-            raise SimError(
-                400,
-                f"Invalid input for internal_ip_address. Reason: "
-                f"'{spec['internal_ip_address']}' is not a valid IP address.",
-                kind="HTTPBadRequest",
-            ) from None
+        parse_ip("internal_ip_address", spec["internal_ip_address"])
 
 
 def _router_for(
@@ -172,18 +147,18 @@ def _check_collisions(state: NetworkState, pf: dict[str, Any]) -> None:
         if other["floatingip_id"] == pf["floatingip_id"] and overlaps(
             _range(other, "external"), _range(pf, "external")
         ):
-            key, mine, theirs = "external_port_range", pf, other
+            key = "external_port_range"
         elif (
             other["internal_port_id"] == pf["internal_port_id"]
             and other["internal_ip_address"] == pf["internal_ip_address"]
             and overlaps(_range(other, "internal"), _range(pf, "internal"))
         ):
-            key, mine, theirs = "internal_port_range", pf, other
+            key = "internal_port_range"
         else:
             continue
         raise bad(
             f"There is a port collision with the {key}. The following ranges collide: "
-            f"{theirs[key]} and {mine[key]}"
+            f"{other[key]} and {pf[key]}"
         )
 
 
@@ -217,7 +192,7 @@ def _forwarding(request: web.Request, fip: dict[str, Any]) -> dict[str, Any]:
     pf_id = request.match_info["id"]
     pf = state_of(request).port_forwardings.get(pf_id)
     if pf is None or pf["floatingip_id"] != fip["id"]:
-        raise _forwarding_not_found(pf_id)
+        raise not_found("port_forwardings", pf_id)
     return pf
 
 
@@ -256,14 +231,8 @@ async def create_forwarding(request: web.Request) -> web.Response:
     _check_collisions(state, pf)
     _check_port_free(state, pf)
     if fip["port_id"]:
-        raise SimError(
-            409,
-            f"Cannot associate floating IP {fip['floating_ip_address']} ({fip['id']}) with "
-            f"port {pf['internal_port_id']} using fixed IP {pf['internal_ip_address']}, as "
-            f"that fixed IP already has a floating IP on external network "
-            f"{fip['floating_network_id']}.",
-            kind="FloatingIPPortAlreadyAssociated",
-        )
+        address, network = pf["internal_ip_address"], fip["floating_network_id"]
+        raise already_associated(fip, pf["internal_port_id"], address, network)
     fip["router_id"] = _router_for(state, context, fip, pf)
     state.port_forwardings[pf["id"]] = pf
     return json_response({"port_forwarding": view(pf)}, 201)
@@ -280,7 +249,7 @@ async def update_forwarding(request: web.Request) -> web.Response:
     changed = _normalised(spec, pf)
     if "internal_port_id" in spec and spec["internal_port_id"] != pf["internal_port_id"]:
         _check_port_free(state, changed)
-    _router_for(state, context, {**fip, "router_id": fip["router_id"]}, changed)
+    _router_for(state, context, fip, changed)
     _check_collisions(state, changed)
     pf.update(changed)
     return json_response({"port_forwarding": view(pf)})
