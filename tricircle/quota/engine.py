@@ -209,18 +209,7 @@ class QuotaEngine:
                 return False
             pod = {"project_id": project_id, "service": service, "pod_id": pod_id}
             await session.execute(statements.DROP_POD_USAGE, pod)
-            counted = [
-                {
-                    "project_id": project_id,
-                    "service": service,
-                    "resource": name,
-                    "pod_id": pod_id,
-                    "in_use": count,
-                    "updated_at": utcnow(),
-                }
-                for name, count in counts.items()
-                if count
-            ]
+            counted = _usage_rows(service, project_id, pod_id, counts, utcnow())
             if counted:
                 await session.execute(statements.INSERT_USAGE, counted)
         return True
@@ -284,6 +273,28 @@ async def _drop(session: AsyncConnection, reservation_uuid: str) -> None:
     await session.execute(statements.DROP_RESERVATION, {"uuid": reservation_uuid})
 
 
+def _usage_rows(
+    service: str,
+    project_id: str,
+    pod_id: str,
+    amounts: Mapping[str, int],
+    now: dt.datetime,
+) -> list[dict[str, object]]:
+    """Rows of the pod's share, one per resource of a positive amount."""
+    return [
+        {
+            "project_id": project_id,
+            "service": service,
+            "pod_id": pod_id,
+            "resource": name,
+            "in_use": amount,
+            "updated_at": now,
+        }
+        for name, amount in amounts.items()
+        if amount > 0
+    ]
+
+
 async def _add_usage(
     session: AsyncConnection,
     service: str,
@@ -295,18 +306,7 @@ async def _add_usage(
     another; a share never goes below zero (a delete of what a correction already took
     out)."""
     now = utcnow()
-    grown = [
-        {
-            "project_id": project_id,
-            "service": service,
-            "pod_id": pod_id,
-            "resource": name,
-            "in_use": delta,
-            "updated_at": now,
-        }
-        for name, delta in deltas.items()
-        if delta > 0
-    ]
+    grown = _usage_rows(service, project_id, pod_id, deltas, now)
     if grown:
         await session.execute(statements.add_usage(session.dialect.name), grown)
     lowered = [
